@@ -93,3 +93,17 @@ def test_custom_grid_step_resamples(tmp_path):
     coarse = read_dataset(tmp_path, step_ns=5 * NS_PER_MINUTE)
     assert coarse.step_ns == 5 * NS_PER_MINUTE
     np.testing.assert_array_equal(coarse.prices, ds.prices[::5])
+
+
+def test_load_days_keeps_the_last_days(tmp_path):
+    from alpha_arena.data import load
+
+    ds = make_dataset(n_markets=2, n_times=120)
+    write_dataset(ds, tmp_path)
+    recent = load(tmp_path, days=30 / (24 * 60))
+    assert recent.times[-1] == ds.times[-1]
+    assert recent.n_times == 31
+    with pytest.raises(ValidationError, match="days: expected a number of days > 0"):
+        load(tmp_path, days=-1)
+    with pytest.raises(DataError, match="not a data store"):
+        load(tmp_path / "nowhere")

@@ -10,6 +10,7 @@ from alpha_arena.data.dataset import (
     markets_frame,
     tokens_frame,
 )
+from alpha_arena.data.loader import load
 
 __all__ = [
     "MARKET_COLUMNS",
@@ -18,6 +19,7 @@ __all__ = [
     "TRADE_COLUMNS",
     "BookPanel",
     "Dataset",
+    "load",
     "markets_frame",
     "tokens_frame",
 ]

@@ -34,8 +34,8 @@ from alpha_arena.data.dataset import (
     Dataset,
     market_mask,
 )
-from alpha_arena.errors import DataError
-from alpha_arena.timeutil import TimeLike, to_ns
+from alpha_arena.errors import DataError, ValidationError
+from alpha_arena.timeutil import NS_PER_DAY, TimeLike, to_ns
 
 FORMAT = "alpha-arena-store"
 VERSION = 1
@@ -224,6 +224,8 @@ def _grid(
     span = pl.concat(bounds).collect()
     first = max(int(span["a"].min()), lo)
     last = min(int(span["b"].max()), hi)
+    if days is not None:
+        first = max(first, last - int(days * NS_PER_DAY))
     if first > last:
         raise DataError(f"{root}: no prices in the requested time range")
     first = int(first // step_ns * step_ns)
@@ -243,6 +245,7 @@ def read_dataset(
     start: TimeLike | int | None = None,
     end: TimeLike | int | None = None,
     markets: Iterable[str] | None = None,
+    days: float | None = None,
     step_ns: int | None = None,
     books: bool = True,
     trades: bool = True,
@@ -250,8 +253,11 @@ def read_dataset(
     """Build a Dataset from a store: prices on a regular grid, books and trades as-of.
 
     Prices are carried forward only within each market's life (start to end time) and are
-    NaN outside it. `step_ns` defaults to the step recorded in meta.json.
+    NaN outside it. `days` keeps the last N days up to `end` (or the data's end);
+    `step_ns` defaults to the step recorded in meta.json.
     """
+    if days is not None and not days > 0:
+        raise ValidationError("days", "a number of days > 0", days)
     root = Path(root)
     meta = read_meta(root)
     step_ns = int(step_ns or meta.get("step_ns") or 60_000_000_000)
@@ -261,7 +267,7 @@ def read_dataset(
     lo = -np.inf if start is None else to_ns(start, "start")
     hi = np.inf if end is None else to_ns(end, "end")
     price_files = _scan(root, "prices", tokens.index)
-    grid = _grid(root, price_files, step_ns, lo, hi)
+    grid = _grid(root, price_files, step_ns, lo, hi, days)
     prices = np.full((grid.size, len(tokens)), np.nan)
     for col, path in price_files:
         frame = pl.read_parquet(path)
