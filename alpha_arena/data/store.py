@@ -213,7 +213,12 @@ def _scan(root: Path, kind: str, token_ids: Iterable[str]) -> list[tuple[int, Pa
 
 
 def _grid(
-    root: Path, files: list[tuple[int, Path]], step_ns: int, lo: float, hi: float
+    root: Path,
+    files: list[tuple[int, Path]],
+    step_ns: int,
+    lo: float,
+    hi: float,
+    days: float | None,
 ) -> np.ndarray:
     bounds = [
         pl.scan_parquet(path).select(pl.col("ts").min().alias("a"), pl.col("ts").max().alias("b"))
