@@ -473,6 +473,47 @@ class Fill:
         return self.size - self.fee_shares if self.side is Side.BUY else -self.size
 
 
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A position paid out at its market's resolution: `shares` × `payout` USDC (0.5 if void)."""
+
+    token_id: str
+    shares: float
+    payout: float
+    timestamp: datetime
+    state: ResolutionState = ResolutionState.RESOLVED
+
+    def __post_init__(self) -> None:
+        where = f"Settlement {self.token_id!r}"
+        _check_probability(self.payout, "payout", where)
+        object.__setattr__(self, "timestamp", to_datetime(self.timestamp, f"{where}.timestamp"))
+        object.__setattr__(self, "state", ResolutionState(self.state))
+
+    @property
+    def cash(self) -> float:
+        """USDC credited by the settlement."""
+        return self.shares * self.payout
+
+
+@dataclass(slots=True)
+class BrokerEvents:
+    """What happened at a broker since it was last advanced: fills, settlements, order updates.
+
+    `updates` holds orders whose status changed without a fill (rejected, cancelled,
+    expired) so the engine and the logger see every order's fate.
+    """
+
+    fills: list[Fill] = field(default_factory=list)
+    settlements: list[Settlement] = field(default_factory=list)
+    updates: list[Order] = field(default_factory=list)
+
+    def extend(self, other: BrokerEvents) -> None:
+        """Append another batch of events to this one."""
+        self.fills.extend(other.fills)
+        self.settlements.extend(other.settlements)
+        self.updates.extend(other.updates)
+
+
 @dataclass(slots=True)
 class Position:
     """Shares held in one token, their average cost, and realized PnL so far."""
@@ -486,6 +527,7 @@ class Position:
 
 __all__ = [
     "TICK_SIZES",
+    "BrokerEvents",
     "Fill",
     "Liquidity",
     "Market",
@@ -496,6 +538,7 @@ __all__ = [
     "Position",
     "Resolution",
     "ResolutionState",
+    "Settlement",
     "Side",
     "Token",
     "Trade",
