@@ -4,7 +4,7 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpha_arena.errors import ValidationError
@@ -100,6 +100,7 @@ SIZES = st.floats(0.0, 1e7)
 RATES = st.sampled_from(sorted(set(CATEGORY_FEE_RATES.values())))
 
 
+@settings(deadline=None)
 @given(SIZES, PRICES, RATES)
 def test_polymarket_fees_are_never_negative_and_bounded(shares, price, rate):
     fee = pm_taker_fee(shares, price, rate)
@@ -110,6 +111,7 @@ def test_polymarket_fees_are_never_negative_and_bounded(shares, price, rate):
         assert pm_buy_fee_shares(shares, price, rate) * price == pytest.approx(fee, rel=1e-12)
 
 
+@settings(deadline=None)
 @given(SIZES, PRICES)
 def test_kalshi_fees_are_never_negative_and_whole_cents(contracts, price):
     for fee in (kalshi_taker_fee(contracts, price), kalshi_maker_fee(contracts, price)):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpha_arena.errors import ValidationError
@@ -40,6 +40,7 @@ def books(draw):
     return OrderBook.from_levels("tok", T0, bids, asks, tick), tick
 
 
+@settings(deadline=None)
 @given(books())
 def test_valid_books_construct_best_first(case):
     book, tick = case
@@ -51,6 +52,7 @@ def test_valid_books_construct_best_first(case):
     assert all(on_tick(p, tick) for p in [*book.bid_prices, *book.ask_prices])
 
 
+@settings(deadline=None)
 @given(books(), st.floats(1e-6, 0.9 * 1e-3))
 def test_off_tick_price_names_the_field(case, nudge):
     book, tick = case
@@ -106,6 +108,7 @@ def test_market_validation_names_fields():
     assert market.no.outcome == "No"
 
 
+@settings(deadline=None)
 @given(st.sampled_from(list(ResolutionState)), st.sampled_from(["Yes", "No"]))
 def test_resolution_payouts(state, outcome):
     if state is ResolutionState.RESOLVED:
@@ -143,6 +146,7 @@ def test_order_validation():
     assert order.is_active
 
 
+@settings(deadline=None)
 @given(
     st.sampled_from(list(Side)),
     st.floats(0.001, 0.999),
