@@ -13,7 +13,8 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators.rolling import ema_into, window_moments
+from alpha_arena.indicators._layout import gather, n_blocks, scatter
+from alpha_arena.indicators.rolling import ema_into, ema_step, window_moments
 
 
 @kernel
@@ -89,14 +90,33 @@ def _macd(
     sig: np.ndarray,
     hist: np.ndarray,
 ) -> None:
-    """MACD line = EMA(fast) − EMA(slow); signal = EMA(line); histogram = line − signal."""
-    _ema(x, fast, hist)
-    _ema(x, slow, line)
+    """MACD line = EMA(fast) − EMA(slow); signal = EMA(line); histogram = line − signal.
+
+    One pass with the three EMA states side by side (same numbers as chaining `_ema`).
+    """
+    af, as_, ag = 2.0 / (fast + 1.0), 2.0 / (slow + 1.0), 2.0 / (signal + 1.0)
+    kf, ks, kg = 0, 0, 0
+    sf, ss, sg = 0.0, 0.0, 0.0
+    ef, es, eg = np.nan, np.nan, np.nan
     for i in range(x.size):
-        line[i] = hist[i] - line[i]
-    _ema(line, signal, sig)
-    for i in range(x.size):
-        hist[i] = line[i] - sig[i]
+        v = x[i]
+        if not math.isfinite(v):
+            line[i] = np.nan
+            sig[i] = np.nan
+            hist[i] = np.nan
+            continue
+        kf, sf, ef = ema_step(v, fast, af, kf, sf, ef)
+        ks, ss, es = ema_step(v, slow, as_, ks, ss, es)
+        if ks < slow:
+            line[i] = np.nan
+            sig[i] = np.nan
+            hist[i] = np.nan
+            continue
+        m = ef - es
+        kg, sg, eg = ema_step(m, signal, ag, kg, sg, eg)
+        line[i] = m
+        sig[i] = eg
+        hist[i] = m - eg
 
 
 @kernel
@@ -111,11 +131,12 @@ def sma_1d(x: np.ndarray, length: int) -> np.ndarray:
 def sma_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`sma_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _sma(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _sma(cols[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -131,11 +152,12 @@ def ema_1d(x: np.ndarray, length: int) -> np.ndarray:
 def ema_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`ema_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _ema(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _ema(cols[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -151,11 +173,12 @@ def wma_1d(x: np.ndarray, length: int) -> np.ndarray:
 def wma_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`wma_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _wma(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _wma(cols[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -171,11 +194,12 @@ def dema_1d(x: np.ndarray, length: int) -> np.ndarray:
 def dema_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`dema_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _dema(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _dema(cols[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -191,11 +215,12 @@ def tema_1d(x: np.ndarray, length: int) -> np.ndarray:
 def tema_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`tema_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _tema(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _tema(cols[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -219,13 +244,12 @@ def macd_2d(
     line = np.empty_like(x)
     sig = np.empty_like(x)
     hist = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        a = np.empty_like(col)
-        b = np.empty_like(col)
-        c = np.empty_like(col)
-        _macd(col, fast, slow, signal, a, b, c)
-        line[:, j] = a
-        sig[:, j] = b
-        hist[:, j] = c
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty((3, cols.shape[0], cols.shape[1]))
+        for q in range(cols.shape[0]):
+            _macd(cols[q], fast, slow, signal, res[0, q], res[1, q], res[2, q])
+        scatter(line, res[0], b)
+        scatter(sig, res[1], b)
+        scatter(hist, res[2], b)
     return line, sig, hist

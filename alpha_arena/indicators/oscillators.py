@@ -12,6 +12,7 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
+from alpha_arena.indicators._layout import gather, n_blocks, scatter
 from alpha_arena.indicators.averages import _sma
 from alpha_arena.indicators.rolling import lagged_into
 
@@ -122,11 +123,12 @@ def rsi_1d(x: np.ndarray, length: int) -> np.ndarray:
 def rsi_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`rsi_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _rsi(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _rsi(cols[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -142,11 +144,12 @@ def mom_1d(x: np.ndarray, length: int) -> np.ndarray:
 def mom_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`mom_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        lagged_into(col, length, False, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            lagged_into(cols[q], length, False, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -162,11 +165,12 @@ def roc_1d(x: np.ndarray, length: int) -> np.ndarray:
 def roc_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`roc_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        lagged_into(col, length, True, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            lagged_into(cols[q], length, True, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -188,19 +192,12 @@ def stoch_2d(
     """`stoch_1d` of every column (market) of (time, markets) matrices."""
     k_out = np.empty_like(close)
     d_out = np.empty_like(close)
-    for j in prange(close.shape[1]):
-        a = np.empty(close.shape[0])
-        b = np.empty(close.shape[0])
-        _stoch(
-            np.ascontiguousarray(high[:, j]),
-            np.ascontiguousarray(low[:, j]),
-            np.ascontiguousarray(close[:, j]),
-            k,
-            smooth_k,
-            d,
-            a,
-            b,
-        )
-        k_out[:, j] = a
-        d_out[:, j] = b
+    for b in prange(n_blocks(close)):
+        hs, ls, cs = gather(high, b), gather(low, b), gather(close, b)
+        ks = np.empty_like(cs)
+        ds = np.empty_like(cs)
+        for q in range(cs.shape[0]):
+            _stoch(hs[q], ls[q], cs[q], k, smooth_k, d, ks[q], ds[q])
+        scatter(k_out, ks, b)
+        scatter(d_out, ds, b)
     return k_out, d_out

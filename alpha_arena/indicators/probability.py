@@ -15,6 +15,7 @@ from numba import prange
 
 from alpha_arena.fees.polymarket import pm_fee_per_share
 from alpha_arena.indicators._jit import kernel, parallel_kernel
+from alpha_arena.indicators._layout import gather, n_blocks, scatter
 from alpha_arena.indicators.rolling import lagged_into, window_moments
 
 
@@ -100,11 +101,12 @@ def logodds_momentum_1d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
 def logodds_momentum_2d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
     """`logodds_momentum_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(p)
-    for j in prange(p.shape[1]):
-        col = np.ascontiguousarray(p[:, j])
-        res = np.empty_like(col)
-        _logodds_mom(col, length, eps, res)
-        out[:, j] = res
+    for b in prange(n_blocks(p)):
+        cols = gather(p, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _logodds_mom(cols[q], length, eps, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -120,11 +122,12 @@ def logodds_vol_1d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
 def logodds_vol_2d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
     """`logodds_vol_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(p)
-    for j in prange(p.shape[1]):
-        col = np.ascontiguousarray(p[:, j])
-        res = np.empty_like(col)
-        _logodds_vol(col, length, eps, res)
-        out[:, j] = res
+    for b in prange(n_blocks(p)):
+        cols = gather(p, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _logodds_vol(cols[q], length, eps, res[q])
+        scatter(out, res, b)
     return out
 
 

@@ -28,6 +28,10 @@ def _exact_moments(buf: np.ndarray, n: int) -> tuple[float, float]:
     return total, m2
 
 
+_REFRESH = 1024
+"""Roughly how many valid values pass between exact recomputations of running sums."""
+
+
 @kernel
 def window_moments(
     x: np.ndarray, n: int, ddof: int, mean_out: np.ndarray, var_out: np.ndarray, with_var: bool
@@ -35,10 +39,15 @@ def window_moments(
     """Rolling mean (and variance with `ddof`) over the last `n` valid values.
 
     Running sums are updated per step (Welford replacement for the variance) and
-    recomputed exactly once per `n` steps, so float drift cannot build up over long
-    series. A window of identical values gives exactly that value and variance 0.
+    recomputed exactly about every `_REFRESH` values, so float drift cannot build up
+    over long series. A window of identical values gives exactly that value and
+    variance 0.
     """
     buf = np.empty(n)
+    inv_n = 1.0 / n
+    inv_dof = 1.0 / (n - ddof)
+    refresh = max(1, _REFRESH // n)
+    wraps = 0
     pos = 0
     k = 0
     s = 0.0
@@ -63,15 +72,18 @@ def window_moments(
             buf[pos] = v
             d = v - old
             if with_var:
-                mean_old = s / n
+                mean_old = s * inv_n
                 s += d
-                m2 += d * (v - s / n + old - mean_old)
+                m2 += d * (v - s * inv_n + old - mean_old)
             else:
                 s += d
         pos += 1
         if pos == n:
             pos = 0
-            s, m2 = _exact_moments(buf, n)
+            wraps -= 1
+            if wraps <= 0:
+                wraps = refresh
+                s, m2 = _exact_moments(buf, n)
         if k < n:
             mean_out[i] = np.nan
             if with_var:
@@ -81,19 +93,34 @@ def window_moments(
             if with_var:
                 var_out[i] = 0.0
         else:
-            mean_out[i] = s / n
+            mean_out[i] = s * inv_n
             if with_var:
-                var_out[i] = max(m2, 0.0) / (n - ddof)
+                var_out[i] = max(m2, 0.0) * inv_dof
+
+
+@kernel
+def ema_step(
+    v: float, n: int, alpha: float, k: int, s: float, e: float
+) -> tuple[int, float, float]:
+    """One update of an EMA seeded with the mean of its first `n` values.
+
+    State (k values seen, their sum s, the average e) in, new state out; e stays NaN
+    until the n-th value, where it becomes their mean (TA-Lib's and pandas-ta-classic's
+    seed), then e ← (1 − alpha)·e + alpha·v.
+    """
+    if k < n:
+        s += v
+        k += 1
+        if k == n:
+            e = s / n
+        return k, s, e
+    return k, s, (1.0 - alpha) * e + alpha * v
 
 
 @kernel
 def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
-    """Exponential average seeded with the mean of the first `n` valid values.
-
-    This is TA-Lib's and pandas-ta-classic's seed: NaN for the first n-1 valid rows,
-    the SMA at the n-th, then e += alpha * (x - e). `alpha` is 2/(n+1) for an EMA and
-    1/n for Wilder's smoothing (RMA).
-    """
+    """Exponential average of the valid values of `x`: NaN for the first n − 1 and for
+    missing rows. `alpha` is 2/(n+1) for an EMA and 1/n for Wilder's smoothing (RMA)."""
     k = 0
     s = 0.0
     e = np.nan
@@ -102,15 +129,8 @@ def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
         if not math.isfinite(v):
             out[i] = np.nan
             continue
-        if k < n:
-            s += v
-            k += 1
-            if k == n:
-                e = s / n
-            out[i] = e
-        else:
-            e = (1.0 - alpha) * e + alpha * v
-            out[i] = e
+        k, s, e = ema_step(v, n, alpha, k, s, e)
+        out[i] = e
 
 
 @kernel

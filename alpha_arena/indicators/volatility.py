@@ -12,6 +12,7 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
+from alpha_arena.indicators._layout import gather, n_blocks, scatter
 from alpha_arena.indicators.rolling import ema_into, window_moments
 
 
@@ -104,11 +105,12 @@ def stdev_1d(x: np.ndarray, length: int, ddof: int) -> np.ndarray:
 def stdev_2d(x: np.ndarray, length: int, ddof: int) -> np.ndarray:
     """`stdev_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _stdev(col, length, ddof, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _stdev(cols[q], length, ddof, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -124,11 +126,12 @@ def zscore_1d(x: np.ndarray, length: int) -> np.ndarray:
 def zscore_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`zscore_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _zscore(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _zscore(cols[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -148,12 +151,15 @@ def bbands_2d(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`bbands_1d` of every column (market) of a (time, markets) matrix."""
     outs = np.empty((5, x.shape[0], x.shape[1]))
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty((5, col.size))
-        _bbands(col, length, width, ddof, res[0], res[1], res[2], res[3], res[4])
-        for q in range(5):
-            outs[q, :, j] = res[q]
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty((5, cols.shape[0], cols.shape[1]))
+        for q in range(cols.shape[0]):
+            _bbands(
+                cols[q], length, width, ddof, res[0, q], res[1, q], res[2, q], res[3, q], res[4, q]
+            )
+        for r in range(5):
+            scatter(outs[r], res[r], b)
     return outs[0], outs[1], outs[2], outs[3], outs[4]
 
 
@@ -169,16 +175,12 @@ def atr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, length: int) ->
 def atr_2d(high: np.ndarray, low: np.ndarray, close: np.ndarray, length: int) -> np.ndarray:
     """`atr_1d` of every column (market) of (time, markets) matrices."""
     out = np.empty_like(close)
-    for j in prange(close.shape[1]):
-        res = np.empty(close.shape[0])
-        _atr(
-            np.ascontiguousarray(high[:, j]),
-            np.ascontiguousarray(low[:, j]),
-            np.ascontiguousarray(close[:, j]),
-            length,
-            res,
-        )
-        out[:, j] = res
+    for b in prange(n_blocks(close)):
+        hs, ls, cs = gather(high, b), gather(low, b), gather(close, b)
+        res = np.empty_like(cs)
+        for q in range(cs.shape[0]):
+            _atr(hs[q], ls[q], cs[q], length, res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -194,9 +196,10 @@ def realized_vol_1d(x: np.ndarray, length: int) -> np.ndarray:
 def realized_vol_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`realized_vol_1d` of every column (market) of a (time, markets) matrix."""
     out = np.empty_like(x)
-    for j in prange(x.shape[1]):
-        col = np.ascontiguousarray(x[:, j])
-        res = np.empty_like(col)
-        _realized_vol(col, length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(x)):
+        cols = gather(x, b)
+        res = np.empty_like(cols)
+        for q in range(cols.shape[0]):
+            _realized_vol(cols[q], length, res[q])
+        scatter(out, res, b)
     return out

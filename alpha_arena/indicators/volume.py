@@ -13,6 +13,7 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
+from alpha_arena.indicators._layout import gather, n_blocks, scatter
 
 
 @kernel
@@ -91,10 +92,12 @@ def obv_1d(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
 def obv_2d(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
     """`obv_1d` of every column (market) of (time, markets) matrices."""
     out = np.empty_like(close)
-    for j in prange(close.shape[1]):
-        res = np.empty(close.shape[0])
-        _obv(np.ascontiguousarray(close[:, j]), np.ascontiguousarray(volume[:, j]), res)
-        out[:, j] = res
+    for b in prange(n_blocks(close)):
+        cs, vs = gather(close, b), gather(volume, b)
+        res = np.empty_like(cs)
+        for q in range(cs.shape[0]):
+            _obv(cs[q], vs[q], res[q])
+        scatter(out, res, b)
     return out
 
 
@@ -110,8 +113,10 @@ def vwap_1d(price: np.ndarray, volume: np.ndarray, length: int) -> np.ndarray:
 def vwap_2d(price: np.ndarray, volume: np.ndarray, length: int) -> np.ndarray:
     """`vwap_1d` of every column (market) of (time, markets) matrices."""
     out = np.empty_like(price)
-    for j in prange(price.shape[1]):
-        res = np.empty(price.shape[0])
-        _vwap(np.ascontiguousarray(price[:, j]), np.ascontiguousarray(volume[:, j]), length, res)
-        out[:, j] = res
+    for b in prange(n_blocks(price)):
+        ps, vs = gather(price, b), gather(volume, b)
+        res = np.empty_like(ps)
+        for q in range(ps.shape[0]):
+            _vwap(ps[q], vs[q], length, res[q])
+        scatter(out, res, b)
     return out
