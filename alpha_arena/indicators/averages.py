@@ -1,8 +1,9 @@
 """Moving averages and MACD: numba kernels in a 1-D form and a 2-D (time × markets) form.
 
 Every `*_1d(x, ...)` takes a contiguous float64 series and every `*_2d(x, ...)` a
-(time, markets) matrix whose markets are computed in parallel (`prange`). Warm-up rows
-and missing rows are NaN; a missing row is skipped, not treated as a value.
+(time, markets) matrix whose markets are computed in parallel (`prange`); pass it
+Fortran-ordered (each market contiguous, as the fronts do) or each market is read with
+a stride. Warm-up rows and missing rows are NaN; a missing row is skipped.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Oscillators: RSI (Wilder), momentum, rate of change and the stochastic %K/%D.
 
 Kernels come as `*_1d` (a contiguous float64 series) and `*_2d` (a (time, markets)
-matrix, markets in parallel). Missing rows are skipped and give NaN; see rolling.py.
+matrix, markets in parallel; fastest Fortran-ordered). Missing rows are skipped and
+give NaN; see rolling.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Dispersion indicators: rolling std, z-score, Bollinger Bands, ATR, realized volatility.
 
 Kernels come as `*_1d` (a contiguous float64 series) and `*_2d` (a (time, markets)
-matrix, markets in parallel). Missing rows are skipped and give NaN; see rolling.py.
+matrix, markets in parallel; fastest Fortran-ordered). Missing rows are skipped and
+give NaN; see rolling.py.
 """
 
 from __future__ import annotations

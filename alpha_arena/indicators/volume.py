@@ -1,8 +1,8 @@
 """Volume indicators: on-balance volume and VWAP (cumulative or over a rolling window).
 
 Kernels come as `*_1d` (contiguous float64 series) and `*_2d` ((time, markets)
-matrices, markets in parallel). A row is missing if its price or volume is not finite;
-missing rows are skipped and give NaN.
+matrices, markets in parallel; fastest Fortran-ordered). A row is missing if its price
+or volume is not finite; missing rows are skipped and give NaN.
 """
 
 from __future__ import annotations
