@@ -123,16 +123,17 @@ def apply(
     kernels: tuple[Callable[..., Any], Callable[..., Any]],
     inputs: Mapping[str, object],
     params: tuple[Any, ...] = (),
-    result: Callable[..., Any] | None = None,
+    result: type | None = None,
     *,
     levels: bool = False,
 ) -> Any:
     """Run an indicator: validate and convert `inputs`, call the 1-D or 2-D kernel, wrap.
 
-    `kernels` is (1-D kernel, 2-D kernel) (the same function for elementwise kernels).
-    A kernel returning several arrays has them wrapped and passed to `result` (a
-    NamedTuple class). With `levels`, inputs carry a trailing levels axis (numpy only)
-    and the result has one dimension fewer.
+    `kernels` is (1-D kernel, 2-D kernel); each is called as
+    kernel(*inputs, *params, *outputs) with outputs allocated here by numpy (huge-page
+    backed, unlike numba's allocations). An indicator with several outputs names them
+    with `result`, a NamedTuple class whose fields are the outputs. With `levels`,
+    inputs carry a trailing levels axis (numpy only) and outputs have one axis fewer.
     """
     ndims = (2, 3) if levels else (1, 2)
     arrays: list[np.ndarray] = []
@@ -147,11 +148,15 @@ def apply(
         arrays.append(array)
         frames.append(frame)
     shape, frame = arrays[0].shape, frames[0]
+    n_out = 1 if result is None else len(result._fields)  # type: ignore[attr-defined]
+    out_shape = shape[:-1] if levels else shape
+    order = "F" if len(out_shape) == 2 and not levels else "C"
+    outs = [np.empty(out_shape, order=order) for _ in range(n_out)]
     kernel = kernels[0] if len(shape) == ndims[0] else kernels[1]
-    out = kernel(*arrays, *params)
+    kernel(*arrays, *params, *outs)
     if result is None:
-        return from_array(out, frame)
-    return result(*(from_array(a, frame) for a in out))
+        return from_array(outs[0], frame)
+    return result(*(from_array(a, frame) for a in outs))
 
 
 def period(field: str, value: object, minimum: int = 1) -> int:
