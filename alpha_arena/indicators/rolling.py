@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from alpha_arena.indicators._jit import kernel
+from alpha_arena.indicators._jit import kernel, step
 
 
 @kernel
@@ -111,7 +111,7 @@ def window_moments(
                 var_out[i] = max(m2, 0.0) * inv_dof
 
 
-@kernel
+@step
 def ema_step(
     v: float, n: int, alpha: float, k: int, s: float, e: float
 ) -> tuple[int, float, float]:
