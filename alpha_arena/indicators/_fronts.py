@@ -133,20 +133,21 @@ def apply(
 ) -> Any:
     """Run an indicator: validate and convert `inputs`, call the 1-D or 2-D kernel, wrap.
 
-    Every input but one may be a plain number, broadcast to the others' shape (e.g.
-    one probability estimate against a series of asks). `kernels` is (1-D kernel,
-    2-D kernel); each is called as
-    kernel(*inputs, *params, *outputs) with outputs allocated here by numpy (huge-page
-    backed, unlike numba's allocations). An indicator with several outputs names them
-    with `result`, a NamedTuple class whose fields are the outputs. With `levels`,
-    inputs carry a trailing levels axis (numpy only) and outputs have one axis fewer.
+    Any input may be a plain number, broadcast to the shape of the array inputs (one
+    probability estimate against a series of asks, say), as long as one input is an
+    array; the result takes the first array input's kind. `kernels` is (1-D kernel,
+    2-D kernel); each is called as kernel(*inputs, *params, *outputs) with outputs
+    allocated here by numpy (huge-page backed, unlike numba's allocations). An
+    indicator with several outputs names them with `result`, a NamedTuple class whose
+    fields are the outputs. With `levels`, inputs carry a trailing levels axis (numpy
+    only) and outputs have one axis fewer.
     """
     ndims = (2, 3) if levels else (1, 2)
     converted: dict[str, tuple[np.ndarray, Frame]] = {}
     for field, value in inputs.items():
         if levels and not isinstance(value, np.ndarray):
             raise ValidationError(field, "a numpy level array", type(value).__name__)
-        if not (_is_scalar(value) and not levels):
+        if not _is_scalar(value):
             converted[field] = to_array(value, field, ndims, panel=not levels)
     if not converted:
         field = next(iter(inputs))
