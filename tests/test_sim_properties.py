@@ -131,7 +131,7 @@ def test_accounting_invariants_and_fills_never_beat_the_book(
                 pair = [col, int(data.complement[col])]
                 sets = min(p.available_shares(c) for c in pair)
                 if sets > 0.01 and broker._open(col, int(t)):
-                    amount = round(sets * frac, 2) or 0.01
+                    amount = np.floor(sets * frac * 100) / 100 or 0.01
                     broker.merge(market, amount, int(t))
                     cash_rec += amount
                     shares_rec[pair] -= amount

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alpha_arena.data import Dataset
+from alpha_arena.data.dataset import NEVER
 from alpha_arena.errors import ValidationError
 from alpha_arena.fees import fee_rates_for, pm_buy_fee_shares, pm_taker_fee
 from alpha_arena.sim.config import SimConfig
@@ -121,6 +122,13 @@ class SimBroker:
         self._resting_arrays: tuple[np.ndarray, ...] | None = None
         self._book_tokens = self._tokens_with_books()
         self._trades = self._index_trades()
+        by_trades = np.zeros(dataset.n_tokens, dtype=bool)
+        by_trades[list(self._trades)] = True
+        self._model_of = np.where(by_trades, 2, np.where(self._book_tokens, 1, 0))
+        self._bar_sizes = np.full((2, dataset.n_tokens), self.config.bar_depth)
+        self._resolve_due = np.where(np.isnan(dataset.payout), NEVER, dataset.resolve_ns)
+        self._next_settle = int(self._resolve_due.min()) if dataset.n_tokens else NEVER
+        self._next_until = NEVER
         self.now_ns = int(dataset.times[0])
         self.fills: list[Fill] = []
         self.fill_models: list[str] = []
@@ -169,6 +177,7 @@ class SimBroker:
             return self._reject(order, reason)
         order.status = OrderStatus.PENDING
         self._active[order.client_id] = live
+        self._next_until = min(self._next_until, live.until_ns)
         if arrival <= now:
             self._arrive(live, arrival, self._events)
         else:
@@ -640,14 +649,18 @@ class SimBroker:
     # ----- resting orders -----------------------------------------------------------------------
 
     def _arrays(self) -> tuple[np.ndarray, ...]:
+        """Columns of the resting orders for the crossing kernel (rebuilt after any change)."""
         if self._resting_arrays is None:
             rest = self._resting
+            cols = np.array([x.col for x in rest], dtype=np.int64)
             self._resting_arrays = (
-                np.array([x.col for x in rest], dtype=np.int64),
+                cols,
                 np.array([x.is_buy for x in rest], dtype=np.bool_),
                 np.array([x.limit for x in rest], dtype=np.float64),
+                np.array([x.order.remaining for x in rest], dtype=np.float64),
                 np.array([x.arrival_ns for x in rest], dtype=np.int64),
                 np.array([x.until_ns for x in rest], dtype=np.int64),
+                self._model_of[cols],
             )
         return self._resting_arrays
 
@@ -656,29 +669,26 @@ class SimBroker:
         row_now = self._grid_row(now)
         book_now = data.books.index_at(now) if data.books is not None else -1
         if self._resting:
-            by_trades = np.zeros(data.n_tokens, dtype=bool)
-            by_trades[list(self._trades)] = True
-            by_book = self._book_tokens & ~by_trades
-            by_bar = ~(by_trades | by_book)
-            if by_book.any():
+            models = self._arrays()[-1]
+            if (models == 1).any():
                 for row in range(self._last_book_row + 1, book_now + 1):
-                    self._cross_book_row(row, by_book, events)
-            if by_bar.any():
+                    self._cross_book_row(row, events)
+            if (models == 0).any():
                 for row in range(self._last_row + 1, row_now + 1):
-                    self._cross_bar_row(row, by_bar, events)
-            if self._trades:
+                    self._cross_bar_row(row, events)
+            if (models == 2).any():
                 self._cross_trades(now, events)
         self._last_row = max(self._last_row, row_now)
         self._last_book_row = max(self._last_book_row, book_now)
 
-    def _cross_bar_row(self, row: int, mask: np.ndarray, events: BrokerEvents) -> None:
-        price = np.where(mask, self.dataset.prices[row], np.nan)
+    def _cross_bar_row(self, row: int, events: BrokerEvents) -> None:
+        price = np.where(self._model_of == 0, self.dataset.prices[row], np.nan)
         ref_px = np.vstack([price, price])
-        ref_sz = np.full_like(ref_px, self.config.bar_depth)
-        self._apply_cross(int(self.dataset.times[row]), ref_px, ref_sz, BAR, events)
+        self._apply_cross(int(self.dataset.times[row]), ref_px, self._bar_sizes, BAR, events)
 
-    def _cross_book_row(self, row: int, mask: np.ndarray, events: BrokerEvents) -> None:
+    def _cross_book_row(self, row: int, events: BrokerEvents) -> None:
         books = self.dataset.books
+        mask = self._model_of == 1
         ask_ok = (books.ask_sz[row, :, 0] > 0) & mask
         bid_ok = (books.bid_sz[row, :, 0] > 0) & mask
         ref_px = np.vstack(
@@ -695,17 +705,17 @@ class SimBroker:
     ) -> None:
         if not self._resting:
             return
-        cols, is_buy, limits, arrival, until = self._arrays()
-        remaining = np.array([x.order.remaining for x in self._resting])
+        cols, is_buy, limits, remaining, arrival, until, _ = self._arrays()
         fills = cross_resting(cols, is_buy, limits, remaining, arrival, until, t, ref_px, ref_sz)
-        for j in np.flatnonzero(fills > 0):
-            live = self._resting[j]
-            self._fill(live, live.limit, float(fills[j]), t, Liquidity.MAKER, model, events)
-        done = [
-            x for j, x in enumerate(self._resting) if fills[j] > 0 and x.order.remaining <= _EPS
-        ]
-        for live in done:
-            self._close(live, OrderStatus.FILLED, "", events)
+        hit = [self._resting[j] for j in np.flatnonzero(fills > 0)]
+        if not hit:
+            return
+        for live, size in zip(hit, fills[fills > 0], strict=True):
+            self._fill(live, live.limit, float(size), t, Liquidity.MAKER, model, events)
+        self._resting_arrays = None
+        for live in hit:
+            if live.order.remaining <= _EPS:
+                self._close(live, OrderStatus.FILLED, "", events)
 
     def _cross_trades(self, now: int, events: BrokerEvents) -> None:
         for live in list(self._resting):
@@ -730,27 +740,33 @@ class SimBroker:
                 if volume > _EPS:
                     size = min(remaining, float(volume))
                     self._fill(live, live.limit, size, int(ts[i]), Liquidity.MAKER, TRADES, events)
+                    self._resting_arrays = None
             if live.order.remaining <= _EPS:
                 self._close(live, OrderStatus.FILLED, "", events)
 
     # ----- time-driven events -------------------------------------------------------------------
 
     def _expire(self, now: int, events: BrokerEvents) -> None:
+        if now < self._next_until:
+            return
         for live in [x for x in self._active.values() if x.until_ns <= now]:
             order = live.order
             if order.order_type is OrderType.GTD and to_ns(order.expiration) == live.until_ns:
                 self._close(live, OrderStatus.EXPIRED, "GTD expiration reached", events)
             else:
                 self._close(live, OrderStatus.CANCELLED, "market ended", events)
+        self._next_until = min((x.until_ns for x in self._active.values()), default=NEVER)
 
     def _settle(self, now: int, events: BrokerEvents) -> None:
-        data = self.dataset
-        due = np.flatnonzero(~self._settled & (data.resolve_ns <= now) & ~np.isnan(data.payout))
-        if not due.size:
+        if now < self._next_settle:
             return
+        data = self.dataset
+        due = np.flatnonzero(~self._settled & (self._resolve_due <= now))
+        self._settled[due] = True
+        waiting = self._resolve_due[~self._settled]
+        self._next_settle = int(waiting.min()) if waiting.size else NEVER
         states = data.markets["resolution_state"].to_numpy()[data.token_market]
         for col in due:
-            self._settled[col] = True
             shares = float(self._portfolio.shares[col])
             if shares == 0.0:
                 continue

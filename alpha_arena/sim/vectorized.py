@@ -202,10 +202,10 @@ def _run_columns(
     flat_fee, min_usdc, start, end, resolve, payout,
 ):  # fmt: skip
     T, N = prices.shape
-    cash_open = np.empty((T, N))
-    equity_open = np.empty((T, N))
-    cash_path = np.empty((T, N))
-    equity = np.empty((T, N))
+    cash_open = np.empty((N, T))
+    equity_open = np.empty((N, T))
+    cash_path = np.empty((N, T))
+    equity = np.empty((N, T))
     shares = np.zeros(N)
     marks = np.full(N, np.nan)
     settled = np.zeros(N, dtype=np.bool_)
@@ -220,8 +220,8 @@ def _run_columns(
             value = 0.0
             if shares[i] != 0.0 and not math.isnan(marks[i]):
                 value = shares[i] * marks[i]
-            cash_open[t, i] = cash
-            equity_open[t, i] = cash + value
+            cash_open[i, t] = cash
+            equity_open[i, t] = cash + value
             a = amounts[t, i]
             if not math.isnan(a) and not math.isnan(prices[t, i]):
                 want = a - shares[i] if is_target else a
@@ -241,9 +241,9 @@ def _run_columns(
                         fees[i] += fee
                         trades[i] += 1
                         value = left * marks[i] if left != 0.0 else 0.0
-            cash_path[t, i] = cash
-            equity[t, i] = cash + value
-    return cash_open, equity_open, cash_path, equity, shares, fees, trades
+            cash_path[i, t] = cash
+            equity[i, t] = cash + value
+    return cash_open.T, equity_open.T, cash_path.T, equity.T, shares, fees, trades
 
 
 def _per_token(value: float | np.ndarray | None, n: int, name: str, default: float) -> np.ndarray:
