@@ -150,6 +150,9 @@ def test_buy_walks_asks_level_by_level():
     assert order.status is OrderStatus.FILLED
     assert broker.portfolio.cash == pytest.approx(1_000.0 - 50.0 - 25.5)
     assert broker.fill_models == ["book", "book"]
+    frame = broker.fills_frame()
+    assert frame["model"].tolist() == ["book", "book"]
+    assert frame["size"].sum() == 150.0
 
 
 def test_partial_fill_when_depth_runs_out_and_fak_kills_the_rest():

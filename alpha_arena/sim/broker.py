@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from alpha_arena.data import Dataset
 from alpha_arena.data.dataset import NEVER
@@ -295,6 +296,28 @@ class SimBroker:
     def fill_model_counts(self) -> dict[str, int]:
         """How many fills each fill model produced (book, bar, trades)."""
         return dict(Counter(self.fill_models))
+
+    def fills_frame(self) -> pd.DataFrame:
+        """Every fill as a row, with the fill model that produced it (`model` column)."""
+        rows = [
+            {
+                "timestamp": f.timestamp,
+                "order_id": f.order_id,
+                "token_id": f.token_id,
+                "side": f.side.value,
+                "price": f.price,
+                "size": f.size,
+                "fee_usdc": f.fee_usdc,
+                "fee_shares": f.fee_shares,
+                "fee": f.fee,
+                "liquidity": f.liquidity.value,
+                "model": model,
+            }
+            for f, model in zip(self.fills, self.fill_models, strict=True)
+        ]
+        columns = ["timestamp", "order_id", "token_id", "side", "price", "size", "fee_usdc",
+                   "fee_shares", "fee", "liquidity", "model"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
 
     def fill_model_notes(self) -> list[str]:
         """Plain sentences on the fill assumptions this run relied on, for results and reports."""
