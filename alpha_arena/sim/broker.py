@@ -16,6 +16,7 @@ import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,11 @@ _EPS = 1e-9
 BOOK = "book"
 BAR = "bar"
 TRADES = "trades"
+
+
+def _stamp(t_ns: int) -> datetime:
+    """The datetime of a ns time (datetimes hold microseconds: the rest is dropped)."""
+    return from_ns(int(t_ns) // 1000 * 1000)
 
 
 @dataclass(slots=True, eq=False)
@@ -152,7 +158,7 @@ class SimBroker:
         self._seq += 1
         order.client_id = order.client_id or f"sim{self._seq:08d}"
         if order.created_at is None:
-            order.created_at = from_ns(now)
+            order.created_at = _stamp(now)
         if order.client_id in self._active:
             return self._reject(order, f"duplicate client id {order.client_id!r}")
         try:
@@ -368,7 +374,7 @@ class SimBroker:
         tick = float(data.tick[col])
         resting = order.order_type in (OrderType.GTC, OrderType.GTD)
         if not self._open(col, now):
-            return f"market of {order.token_id!r} is not open for trading at {from_ns(now)}"
+            return f"market of {order.token_id!r} is not open for trading at {_stamp(now)}"
         if order.price is not None:
             if not on_tick(order.price, tick):
                 return f"price {order.price} is not on the market's tick {tick:g}"
@@ -648,7 +654,7 @@ class SimBroker:
             order.side,
             price,
             size,
-            from_ns(t),
+            _stamp(t),
             fee_usdc,
             fee_shares,
             liquidity,
@@ -797,7 +803,7 @@ class SimBroker:
                 str(data.token_ids[col]),
                 shares,
                 float(data.payout[col]),
-                from_ns(int(data.resolve_ns[col])),
+                _stamp(int(data.resolve_ns[col])),
                 ResolutionState(states[col]),
             )
             self._portfolio.apply_settlement(int(col), settlement)
