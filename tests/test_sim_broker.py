@@ -236,6 +236,32 @@ def test_bar_quote_rounds_away_from_the_price_to_the_tick():
     assert broker.fills[0].price == pytest.approx(0.413)
 
 
+def test_stale_book_falls_back_to_the_bar_with_the_observed_spread():
+    asks, bids = [[(0.52, 100.0)]], [[(0.48, 100.0)]]
+    data = build([0.50, 0.55, 0.58, 0.60], asks=asks, bids=bids, book_rows=[0])
+    fresh = SimBroker(data, 100.0, FREE)
+    fresh.submit(buy(size=10.0), at(3))
+    assert [(f.price, m) for f, m in zip(fresh.fills, fresh.fill_models, strict=True)] == [
+        (0.52, "book")
+    ]
+    stale = SimBroker(data, 100.0, SimConfig(fees=False, book_max_age_ms=60_000))
+    stale.submit(buy(size=10.0), at(3))
+    assert stale.fills[0].price == pytest.approx(0.62)
+    assert stale.fill_models == ["bar"]
+
+
+def test_a_book_with_an_empty_side_gives_no_fill_not_a_bar_fill():
+    data = build([0.50] * 2, asks=[[]], bids=[[(0.48, 100.0)]])
+    broker = SimBroker(data, 100.0, FREE)
+    order = broker.submit(buy(size=10.0, price=0.55, kind=OrderType.FAK), at(0))
+    assert order.status is OrderStatus.CANCELLED
+    assert "no liquidity" in order.reason
+    unpriced = broker.submit(buy(size=10.0), at(0))
+    assert unpriced.status is OrderStatus.REJECTED
+    assert "no price" in unpriced.reason
+    assert broker.fills == []
+
+
 def test_no_price_no_book_cancels_a_marketable_order():
     data = build([np.nan, 0.5])
     broker = SimBroker(data, 100.0, FREE)

@@ -396,7 +396,10 @@ class SimBroker:
             if value is None:
                 value = order.size * (order.price or self._reference(col, order.side, now))
             if math.isnan(value):
-                return f"no price or book for {order.token_id!r} to value a marketable order"
+                return (
+                    f"no price to value a marketable order on {order.token_id!r} "
+                    "(empty book side and no bar price)"
+                )
             if value < self.config.min_marketable_usdc - _EPS:
                 return (
                     f"marketable order worth {value:g} USDC below the minimum "
