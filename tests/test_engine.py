@@ -216,3 +216,52 @@ def test_split_and_merge_through_the_context():
     assert [c.kind for c in broker.conversions] == ["split", "merge"]
     assert broker.portfolio.shares[4:6].tolist() == [6.0, 6.0]
     assert record.cash[3] == pytest.approx(1_000.0 - 6.0)
+
+
+class Sink:
+    """Collects what the engine reports to a metrics logger."""
+
+    def __init__(self):
+        self.orders, self.fills, self.settlements, self.equities = [], [], [], []
+
+    def order(self, order):
+        self.orders.append((order.client_id, order.status))
+
+    def fill(self, fill):
+        self.fills.append(fill)
+
+    def settlement(self, settlement):
+        self.settlements.append(settlement)
+
+    def equity(self, t_ns, cash, equity):
+        self.equities.append((t_ns, cash, equity))
+
+    def decision(self, decision):
+        pass
+
+    def flush(self):
+        pass
+
+
+def test_the_sink_sees_every_order_fate_once():
+    data = make_dataset(n_markets=3, n_times=20)
+    plan = {
+        1: [
+            ("sell", ("m2-yes", 10.0), {}),
+            ("buy", ("m2-yes", 10.0), {"price": 0.05}),
+            ("buy", ("m2-yes", 10.0), {}),
+        ],
+        3: [("cancel", ("o00000002",), {})],
+    }
+    sink = Sink()
+    broker = SimBroker(data, 1_000.0)
+    engine = Engine(HistoricalFeed(data), Script(plan=plan), broker, sink=sink)
+    record = engine.run()
+    assert sink.orders == [
+        ("o00000001", OrderStatus.REJECTED),
+        ("o00000002", OrderStatus.OPEN),
+        ("o00000003", OrderStatus.FILLED),
+        ("o00000002", OrderStatus.CANCELLED),
+    ]
+    assert sink.fills == record.fills
+    assert len(sink.equities) == 20

@@ -142,7 +142,12 @@ class SimBroker:
         return [live.order for live in self._active.values()]
 
     def submit(self, order: Order, now_ns: int) -> Order:
-        """Check venue rules now; reject with a reason, or send it to the book (after latency)."""
+        """Check venue rules now; reject with a reason, or send it to the book (after latency).
+
+        What happens inside this call (a rejection, and with latency 0 the whole matching)
+        shows in the returned order's status; its fills are reported by the next `advance`.
+        Later changes (fills, cancels, expiries, rejections on arrival) come from `advance`.
+        """
         now = int(now_ns)
         self._seq += 1
         order.client_id = order.client_id or f"sim{self._seq:08d}"
@@ -173,7 +178,9 @@ class SimBroker:
         self._active[order.client_id] = live
         self._next_until = min(self._next_until, live.until_ns)
         if arrival <= now:
-            self._arrive(live, arrival, self._events)
+            done = BrokerEvents()
+            self._arrive(live, arrival, done)
+            self._events.fills.extend(done.fills)
         else:
             bisect.insort(self._pending, live, key=lambda x: x.arrival_ns)
         return order
@@ -430,7 +437,6 @@ class SimBroker:
     def _reject(self, order: Order, reason: str) -> Order:
         order.status = OrderStatus.REJECTED
         order.reason = reason
-        self._events.updates.append(order)
         return order
 
     def _close(self, live: _Live, status: OrderStatus, reason: str, events: BrokerEvents) -> None:
@@ -444,7 +450,8 @@ class SimBroker:
             self._resting_arrays = None
         order.status = status
         order.reason = reason
-        events.updates.append(order)
+        if status is not OrderStatus.FILLED:
+            events.updates.append(order)
 
     # ----- matching -----------------------------------------------------------------------------
 
