@@ -67,6 +67,7 @@ class VectorResult:
 
 @njit(cache=True)
 def _quote(price: float, half: float, tick: float) -> tuple[float, float]:
+    """(bid, ask) around a bar price: `bar_quote` on a tick, unrounded when tick is 0."""
     if tick > 0.0:
         return bar_quote(price, half, tick)
     return max(price - half, 0.0), min(price + half, 1.0)
@@ -135,7 +136,16 @@ def _settle_and_mark(
 
 
 @njit(cache=True)
-def _open_at(t: int, i: int, times, start, end, resolve, settled) -> bool:
+def _open_at(
+    t: int,
+    i: int,
+    times: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    resolve: np.ndarray,
+    settled: np.ndarray,
+) -> bool:
+    """True when token i's market accepts orders at row t."""
     now = times[t]
     return start[i] <= now and now < end[i] and now < resolve[i] and not settled[i]
 
@@ -145,6 +155,7 @@ def _run_shared(
     prices, amounts, is_target, times, cash0, half, tick, depth, fee_rate, fee_exponent,
     flat_fee, min_usdc, start, end, resolve, payout,
 ):  # fmt: skip
+    """One account over all tokens: rows in time order, tokens in column order per row."""
     T, N = prices.shape
     cash_open = np.empty(T)
     equity_open = np.empty(T)
@@ -201,6 +212,7 @@ def _run_columns(
     prices, amounts, is_target, times, cash0, half, tick, depth, fee_rate, fee_exponent,
     flat_fee, min_usdc, start, end, resolve, payout,
 ):  # fmt: skip
+    """One account per token column, columns in parallel; paths built (N, T), returned (T, N)."""
     T, N = prices.shape
     cash_open = np.empty((N, T))
     equity_open = np.empty((N, T))
