@@ -145,7 +145,7 @@ def test_accounting_invariants_and_fills_never_beat_the_book(
             ref = 0.5 if np.isnan(price) else float(price)
             lim = float(np.clip(round(ref + off / 100, 2), 0.01, 0.99))
             if kind == "split":
-                if p.available_cash() > 1 and broker._open(col, int(t)):
+                if p.available_cash() > 1 and broker.is_open(col, int(t)):
                     amount = round(frac * 10, 2)
                     broker.split(market, amount, int(t))
                     cash_rec -= amount
@@ -155,7 +155,7 @@ def test_accounting_invariants_and_fills_never_beat_the_book(
             if kind == "merge":
                 pair = [col, int(data.complement[col])]
                 sets = min(p.available_shares(c) for c in pair)
-                if sets > 0.01 and broker._open(col, int(t)):
+                if sets > 0.01 and broker.is_open(col, int(t)):
                     amount = np.floor(sets * frac * 100) / 100 or 0.01
                     broker.merge(market, amount, int(t))
                     cash_rec += amount

@@ -287,7 +287,7 @@ class SimBroker:
         if not math.isfinite(amount) or amount <= 0:
             raise ValidationError("amount", "a number of complete sets > 0", amount)
         yes, no = self._leg_cols(market_id)
-        if not self._open(yes, int(now_ns)):
+        if not self.is_open(yes, int(now_ns)):
             raise ValidationError("market_id", "a market open for trading now", market_id)
         return yes, no
 
@@ -343,7 +343,8 @@ class SimBroker:
 
     # ----- venue rules --------------------------------------------------------------------------
 
-    def _open(self, col: int, t: int) -> bool:
+    def is_open(self, col: int, t: int) -> bool:
+        """Whether the market of token column `col` accepts orders at `t` (ns)."""
         data = self.dataset
         return bool(
             data.start_ns[col] <= t < data.end_ns[col]
@@ -367,7 +368,7 @@ class SimBroker:
         data = self.dataset
         tick = float(data.tick[col])
         resting = order.order_type in (OrderType.GTC, OrderType.GTD)
-        if not self._open(col, now):
+        if not self.is_open(col, now):
             return f"market of {order.token_id!r} is not open for trading at {_stamp(now)}"
         if order.price is not None:
             if not on_tick(order.price, tick):
@@ -457,7 +458,7 @@ class SimBroker:
 
     def _arrive(self, live: _Live, t: int, events: BrokerEvents) -> None:
         order = live.order
-        if not self._open(live.col, t):
+        if not self.is_open(live.col, t):
             self._close(
                 live, OrderStatus.REJECTED, "market closed before the order arrived", events
             )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit, prange
@@ -33,6 +34,9 @@ from alpha_arena.errors import ValidationError
 from alpha_arena.fees import fee_rates_for, pm_buy_fee_shares, pm_taker_fee
 from alpha_arena.sim.config import SimConfig
 from alpha_arena.sim.kernels import bar_quote
+
+if TYPE_CHECKING:
+    from alpha_arena.strategy import Strategy
 
 _DUST = 1e-9
 
@@ -389,3 +393,24 @@ def simulate(
         payout=data.payout,
         cash_sharing=cash_sharing,
     )
+
+
+def simulate_signals(
+    strategy: Strategy,
+    data: Dataset,
+    *,
+    cash: float = 10_000.0,
+    config: SimConfig | None = None,
+    cash_sharing: bool = True,
+) -> VectorResult:
+    """Run a strategy's vectorized form: its `signals(data)` target shares, simulated.
+
+    For sweeps over parameters: build one strategy per parameter set and call this for
+    each (joblib parallelizes it); the event engine remains the reference for fills.
+    """
+    targets = strategy.signals(data)
+    if targets is None:
+        raise ValidationError(
+            "strategy", "a strategy whose signals(data) returns target shares", type(strategy)
+        )
+    return simulate(data, targets=targets, cash=cash, config=config, cash_sharing=cash_sharing)
