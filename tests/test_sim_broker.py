@@ -262,6 +262,20 @@ def test_a_book_with_an_empty_side_gives_no_fill_not_a_bar_fill():
     assert broker.fills == []
 
 
+@pytest.mark.parametrize(
+    ("price", "side", "expected"),
+    [(0.995, "BUY", None), (0.995, "SELL", 0.98), (0.004, "SELL", None), (0.004, "BUY", 0.02)],
+)
+def test_bar_quote_never_clips_through_the_price(price, side, expected):
+    data = build([price] * 2)
+    broker = SimBroker(data, 100.0, FREE)
+    broker.split("m0", 80.0, at(0))
+    order = broker.submit(Order("m0-yes", side, size=60.0, order_type="FAK"), at(0))
+    assert order.status is (OrderStatus.REJECTED if expected is None else OrderStatus.FILLED)
+    prices = [f.price for f in broker.fills]
+    assert prices == ([] if expected is None else [expected])
+
+
 def test_no_price_no_book_cancels_a_marketable_order():
     data = build([np.nan, 0.5])
     broker = SimBroker(data, 100.0, FREE)

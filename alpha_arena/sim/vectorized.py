@@ -94,7 +94,7 @@ def _trade(
     """(cash change, share change, fee value) of one order of `want` shares (sign = side)."""
     bid, ask = _quote(price, half, tick)
     if want > 0.0:
-        if cash <= _DUST or ask <= 0.0 or want * ask < min_usdc - _DUST:
+        if cash <= _DUST or not ask > 0.0 or want * ask < min_usdc - _DUST:
             return 0.0, 0.0, 0.0
         unit = ask * (1.0 + flat_fee) if flat_fee >= 0.0 else ask
         q = min(want, depth, cash / unit)
@@ -105,7 +105,7 @@ def _trade(
             return -(q * ask + fee), q, fee
         fee_shares = pm_buy_fee_shares(q, ask, fee_rate, fee_exponent)
         return -q * ask, q - fee_shares, fee_shares * ask
-    if -want * bid < min_usdc - _DUST:
+    if math.isnan(bid) or -want * bid < min_usdc - _DUST:
         return 0.0, 0.0, 0.0
     q = min(-want, held, depth)
     if q <= 0.0:
