@@ -103,14 +103,19 @@ def vbt_portfolio(prices, orders, half, fee, cash, sharing):
     )
 
 
-@pytest.mark.parametrize("sharing", [True, False])
-@pytest.mark.parametrize("seed", [0, 1])
-def test_vectorized_agrees_with_vectorbt_from_orders(seed, sharing):
+@settings(deadline=None, max_examples=12)
+@given(
+    seed=st.integers(0, 1_000),
+    sharing=st.booleans(),
+    half=st.sampled_from([0.0, 0.005, 0.02]),
+    fee=st.sampled_from([0.0, 0.002, 0.01]),
+    cash=st.sampled_from([50.0, 300.0, 5_000.0]),
+)
+def test_vectorized_agrees_with_vectorbt_from_orders(seed, sharing, half, fee, cash):
     rng = np.random.default_rng(seed)
     T, N = 300, 6
     prices = np.clip(0.5 + np.cumsum(rng.normal(0, 0.01, (T, N)), axis=0), 0.05, 0.95)
     orders = random_orders((T, N), seed + 10)
-    half, fee, cash = 0.005, 0.01, 300.0
     ours = simulate_arrays(
         prices, orders=orders, cash=cash, half_spread=half, flat_fee=fee, cash_sharing=sharing
     )
