@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,8 @@ from alpha_arena.risk import RiskLimits, RiskManager
 from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.strategy import Strategy
 from alpha_arena.timeutil import NS_PER_MINUTE
-from alpha_arena.types import OrderStatus
-from tests.factories import make_dataset
+from alpha_arena.types import Liquidity, OrderStatus
+from tests.factories import T0, make_dataset
 
 
 @dataclass
@@ -265,3 +266,27 @@ def test_the_sink_sees_every_order_fate_once():
     ]
     assert sink.fills == record.fills
     assert len(sink.equities) == 20
+
+
+def test_resting_orders_fill_later_as_maker_and_gtd_expires():
+    data = make_dataset(n_markets=3, n_times=60, seed=3)
+    col = data.column("m2-yes")
+    asks = data.books.ask_px[:, col, 0]
+    limit = round(float(asks[1:].min()) + 0.01, 2)
+    assert asks[0] > limit
+    expiry = T0 + timedelta(minutes=2)
+    plan = {
+        1: [
+            ("buy", ("m2-yes", 10.0), {"price": limit}),
+            ("buy", ("m2-yes", 10.0), {"price": 0.02, "order_type": "GTD", "expiration": expiry}),
+        ]
+    }
+    _, record, strategy = run(plan, data=data, config=SimConfig(fees=False))
+    resting, gtd = strategy.placed
+    assert resting.status is OrderStatus.FILLED
+    (fill,) = [f for f in record.fills if f.order_id == resting.client_id]
+    assert fill.price == limit
+    assert fill.liquidity is Liquidity.MAKER
+    crossed = int(np.argmax(data.books.ask_px[:, col, 0] < limit - 1e-9))
+    assert pd.Timestamp(fill.timestamp).value == data.books.times[crossed]
+    assert gtd.status is OrderStatus.EXPIRED
