@@ -187,3 +187,6 @@ def test_time_to_resolution():
     ns = np.array([to_ns("2025-01-01T00:00Z")], dtype=np.int64)
     raw = ind.time_to_resolution(ns, to_ns("2025-01-01T06:00Z"), unit="h")
     np.testing.assert_allclose(raw, [6.0])
+    stamps = np.array(["2025-01-01T00:00", "NaT"], dtype="datetime64[s]")
+    out = ind.time_to_resolution(stamps, "2025-01-01T00:30Z", unit="m")
+    np.testing.assert_allclose(out, [30.0, np.nan])

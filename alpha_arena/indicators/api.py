@@ -252,6 +252,9 @@ def _times_ns(times: Any) -> tuple[np.ndarray, Frame]:
     """int64 ns of `times` and the frame of the result (pandas times index the result)."""
     if isinstance(times, np.ndarray) and times.dtype.kind == "i" and times.ndim == 1:
         return np.ascontiguousarray(times, dtype=np.int64), Frame("numpy")
+    if isinstance(times, np.ndarray) and times.dtype.kind == "M" and times.ndim == 1:
+        ns = times.astype("datetime64[ns]").view(np.int64)  # NaT stays int64 min
+        return np.ascontiguousarray(ns), Frame("numpy")
     if isinstance(times, (pd.DatetimeIndex, pd.Series)) and isinstance(
         times.dtype, pd.DatetimeTZDtype
     ):
@@ -259,16 +262,19 @@ def _times_ns(times: Any) -> tuple[np.ndarray, Frame]:
         index = times if isinstance(times, pd.DatetimeIndex) else times.index
         return np.ascontiguousarray(stamps.asi8), Frame("pandas", index)
     raise ValidationError(
-        "times", "a 1-D int64 ns array or tz-aware pandas times", type(times).__name__
+        "times",
+        "1-D int64 ns or datetime64 (UTC) array, or tz-aware pandas times",
+        type(times).__name__,
     )
 
 
 def time_to_resolution(times: Any, end: Any, unit: str = "D") -> Any:
     """Time left until resolution at each time, in `unit` (s, m, h or D); 0 once past.
 
-    `times` is int64 ns (numpy) or tz-aware pandas times; `end` one end time (→ one
-    series) or a pandas Series / sequence of end times, one per market (→ time × markets;
-    a Series' index names the columns). A missing end (NaT) gives NaN.
+    `times` is int64 ns or datetime64 (numpy, UTC) or tz-aware pandas times; `end` one
+    end time (→ one series) or a pandas Series / sequence of end times, one per market
+    (→ time × markets; a Series' index names the columns). A missing time or end (NaT)
+    gives NaN.
     """
     if unit not in _UNITS:
         raise ValidationError("unit", "one of s, m, h, D", unit)
