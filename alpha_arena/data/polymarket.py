@@ -110,7 +110,18 @@ def parse_market(item: Payload, event: Payload | None = None) -> Market | None:
             description=item.data.get("description") or "",
         )
     except ValidationError as exc:
-        raise item.fail(exc.field, exc.expected, exc.got) from exc
+        name = _GAMMA_NAMES.get(exc.field, exc.field)
+        raise item.fail(name, exc.expected, exc.got) from exc
+
+
+_GAMMA_NAMES = {
+    "tick_size": "orderPriceMinTickSize",
+    "min_order_size": "orderMinSize",
+    "start_time": "startDate",
+    "end_time": "endDate",
+    "tokens": "clobTokenIds",
+}
+"""Gamma's name for each `Market` field, so validation errors point at the payload."""
 
 
 def _tag_labels(event: Payload) -> list[str]:
