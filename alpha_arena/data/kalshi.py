@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from alpha_arena.data.http import Clock, HttpClient, RateLimiter, RetryPolicy
-from alpha_arena.data.payload import Payload, iter_pairs, objects
+from alpha_arena.data.payload import Payload, iter_pairs
 from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import TimeLike, to_datetime
 from alpha_arena.types import Market, OrderBook, Resolution, ResolutionState, Token
@@ -176,7 +176,7 @@ class KalshiClient:
                 self.http.get_json("/markets", {**params, "limit": size, "cursor": cursor}),
                 endpoint,
             )
-            out.extend(parse_market(item) for item in objects(body.raw("markets"), endpoint))
+            out.extend(parse_market(item) for item in body.objects("markets"))
             cursor = body.data.get("cursor") or None
             if cursor is None or (limit is not None and len(out) >= limit):
                 return out
