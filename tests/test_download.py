@@ -1,0 +1,224 @@
+"""The download cache: round trip through the store, incremental requests, atomic failure."""
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alpha_arena.data import load
+from alpha_arena.data.download import cache_info, download, gaps, read_state
+from alpha_arena.data.http import RetryPolicy
+from alpha_arena.data.polymarket import PolymarketClient
+from alpha_arena.errors import SchemaError, ValidationError
+from alpha_arena.types import ResolutionState
+from tests.fixtures.fake_polymarket import FakePolymarket, price_at
+from tests.fixtures.http_fakes import FakeClock, fixture
+
+NOW = datetime(2024, 12, 10, 12, tzinfo=UTC)
+MARKETS = fixture("polymarket/gamma_markets.json")
+TRUMP, HARRIS, FED = (m["conditionId"] for m in MARKETS[:3])
+FED_YES = MARKETS[2]["clobTokenIds"].split('"')[1]
+
+
+def client(fake: FakePolymarket) -> PolymarketClient:
+    clock = FakeClock()
+    return PolymarketClient(
+        transport=fake.transport(),
+        rate_per_minute=60_000,
+        retry=RetryPolicy(max_attempts=2),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
+def snapshot(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_round_trip_through_the_store(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    report = download(tmp_path, client(fake), markets=[FED], days=2, fidelity=60, now=NOW)
+    assert report.markets == 1
+    assert report.series_fetched == 2
+    assert report.books == 2
+    assert report.trades == 30
+    ds = load(tmp_path)
+    assert list(ds.markets.index) == [FED]
+    assert ds.markets.loc[FED, "tick_size"] == 0.001
+    assert ds.step_ns == 3600 * 10**9
+    assert ds.times[-1] == int(NOW.timestamp()) * 10**9
+    assert ds.times[0] == int((NOW - timedelta(days=2)).timestamp()) * 10**9
+    col = ds.column(FED_YES)
+    expected = [price_at(FED_YES, int(t // 10**9)) for t in ds.times]
+    np.testing.assert_allclose(ds.prices[:, col], expected)
+    assert ds.books is not None
+    assert ds.books.bid_px[-1, col, 0] == 0.45
+    assert ds.books.ask_px[-1, col, 0] == 0.47
+    assert ds.trades.height == 30
+    assert not ds.synthetic
+    assert ds.source == "polymarket"
+
+
+def test_second_download_of_the_same_range_sends_no_request(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    first = download(tmp_path, client(fake), markets=[FED, TRUMP], days=3, fidelity=60, now=NOW)
+    assert first.requests > 0
+    calls = sum(fake.calls.values())
+    again = download(tmp_path, client(fake), markets=[FED, TRUMP], days=3, fidelity=60, now=NOW)
+    assert again.requests == 0
+    assert sum(fake.calls.values()) == calls
+    assert again.series_cached == 4
+    # by slug too, from the cached markets table
+    slug = MARKETS[2]["slug"]
+    assert (
+        download(tmp_path, client(fake), markets=[slug], days=3, fidelity=60, now=NOW).requests == 0
+    )
+
+
+def test_later_download_asks_only_for_the_missing_end(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    download(tmp_path, client(fake), markets=[FED], days=2, fidelity=60, now=NOW, books=False)
+    fake.log.clear()
+    later = NOW + timedelta(hours=5)
+    fake.now = int(later.timestamp())
+    report = download(
+        tmp_path, client(fake), markets=[FED], days=2, fidelity=60, now=later, books=False
+    )
+    history = [p for key, p in fake.log if key == "clob /prices-history"]
+    assert len(history) == 2  # one per token
+    for params in history:
+        assert int(params["startTs"][0]) == int(NOW.timestamp())
+        assert int(params["endTs"][0]) == int(later.timestamp())
+    assert report.points == 2 * 6
+    ds = load(tmp_path)
+    assert ds.times[-1] == int(later.timestamp()) * 10**9
+    assert not np.isnan(ds.prices[:, ds.column(FED_YES)]).any()
+    # trades: the fake's 30 newest trades are all after the first run's end
+    assert ds.trades.height == 60
+    assert ds.trades["ts"].n_unique() == 60
+    state = read_state(tmp_path)
+    assert state["trades"][FED][1] == int(later.timestamp())
+
+
+def test_resolved_market_stops_at_resolution_and_has_no_book(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    download(tmp_path, client(fake), markets=[TRUMP], days=1, fidelity=60, now=NOW)
+    assert fake.calls["clob /books"] == 0
+    ds = load(tmp_path)
+    resolved = datetime(2024, 11, 6, 13, tzinfo=UTC)  # resolution 13:32, hourly grid
+    assert ds.times[-1] == int(resolved.timestamp()) * 10**9
+    assert ds.markets.loc[TRUMP, "resolution_state"] == ResolutionState.RESOLVED.value
+    assert ds.payout[ds.column(ds.tokens.index[0])] == 1.0
+
+
+def test_event_download_and_its_cache(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    report = download(
+        tmp_path,
+        client(fake),
+        event="presidential-election-winner-2024",
+        days=1,
+        fidelity=60,
+        now=NOW,
+        trades=False,
+    )
+    assert report.markets == 2
+    ds = load(tmp_path)
+    assert set(ds.markets.index) == {TRUMP, HARRIS}
+    assert len(ds.events) == 1
+    again = download(
+        tmp_path,
+        client(fake),
+        event="presidential-election-winner-2024",
+        days=1,
+        fidelity=60,
+        now=NOW,
+        trades=False,
+    )
+    assert again.requests == 0
+
+
+def test_malformed_payload_leaves_the_previous_cache_intact(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    download(tmp_path, client(fake), markets=[FED], days=1, fidelity=60, now=NOW)
+    before = snapshot(tmp_path)
+    later = NOW + timedelta(days=1)
+    fake.broken["clob /prices-history"] = {"history": [{"t": 1, "p": "n/a"}]}
+    with pytest.raises(SchemaError, match=r"prices-history: field 'history\[0\]\.p'"):
+        download(tmp_path, client(fake), markets=[FED], days=1, fidelity=60, now=later)
+    assert snapshot(tmp_path) == before
+    fake.broken["clob /prices-history"] = "<html>bad gateway</html>"
+    with pytest.raises(SchemaError, match="<body>"):
+        download(tmp_path, client(fake), markets=[FED], days=1, fidelity=60, now=later)
+    assert snapshot(tmp_path) == before
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_failure_on_a_later_market_keeps_earlier_ones_and_resumes(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    fake.broken["data /trades"] = [{"side": "BUY"}]  # trades are fetched after prices
+    with pytest.raises(SchemaError, match="data-api GET /trades"):
+        download(tmp_path, client(fake), markets=[TRUMP, FED], days=1, fidelity=60, now=NOW)
+    assert not (tmp_path / "meta.json").exists()  # the first market failed: nothing written
+    del fake.broken["data /trades"]
+    download(tmp_path, client(fake), markets=[TRUMP], days=1, fidelity=60, now=NOW)
+    fake.broken["data /trades"] = [{"side": "BUY"}]
+    with pytest.raises(SchemaError):
+        download(tmp_path, client(fake), markets=[TRUMP, FED], days=1, fidelity=60, now=NOW)
+    assert list(load(tmp_path).markets.index) == [TRUMP]
+    del fake.broken["data /trades"]
+    fake.calls.clear()
+    download(tmp_path, client(fake), markets=[TRUMP, FED], days=1, fidelity=60, now=NOW)
+    assert set(load(tmp_path).markets.index) == {TRUMP, FED}
+    assert fake.calls["clob /prices-history"] == 2  # only FED's two tokens
+
+
+def test_unknown_market_and_bad_arguments(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    with pytest.raises(ValidationError, match="markets"):
+        download(tmp_path, client(fake), markets=["0xnope"], now=NOW)
+    with pytest.raises(ValidationError, match="exactly one"):
+        download(tmp_path, client(fake), markets=[FED], active=True, now=NOW)
+    with pytest.raises(ValidationError, match="days"):
+        download(tmp_path, client(fake), markets=[FED], days=0, now=NOW)
+
+
+def test_active_markets(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    report = download(tmp_path, client(fake), active=True, days=1, fidelity=60, now=NOW)
+    assert report.markets == 1
+    assert fake.log[0][1]["active"] == ["true"]
+
+
+def test_cache_info(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()))
+    download(tmp_path, client(fake), markets=[FED], days=1, fidelity=60, now=NOW)
+    info = cache_info(tmp_path)
+    assert info["markets"] == 1
+    assert info["tokens"] == 2
+    assert info["prices_files"] == 2
+    assert info["prices_rows"] == 2 * 25
+    assert info["prices_to"] == NOW.isoformat()
+    assert info["books_files"] == 2
+    assert info["trades_rows"] == 30
+    assert info["step_seconds"] == 3600
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    want=st.tuples(st.integers(0, 100), st.integers(0, 100)).map(sorted),
+    have=st.none() | st.tuples(st.integers(0, 100), st.integers(0, 100)).map(sorted),
+)
+def test_gaps_cover_exactly_what_is_missing(want, have):
+    lo, hi = want
+    parts = gaps((lo, hi), None if have is None else list(have))
+    covered = set() if have is None else set(range(have[0], have[1] + 1))
+    fetched = {t for a, b in parts for t in range(a, b + 1)}
+    needed = set(range(lo, hi + 1))
+    assert needed <= covered | fetched  # nothing needed is left out
+    for a, b in parts:  # and each request stays inside the wanted window
+        assert lo <= a <= b <= hi
+    if have is not None and have[0] <= lo and hi <= have[1]:
+        assert parts == []
