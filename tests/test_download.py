@@ -222,3 +222,84 @@ def test_gaps_cover_exactly_what_is_missing(want, have):
         assert lo <= a <= b <= hi
     if have is not None and have[0] <= lo and hi <= have[1]:
         assert parts == []
+
+
+def test_cli_download_and_info_against_a_local_server(tmp_path, capsys):
+    from alpha_arena.cli import main
+
+    now = int(datetime.now(UTC).timestamp())
+    fake = FakePolymarket(now)
+    out = tmp_path / "cache"
+    with fake.serve() as server:
+        argv = [
+            "data",
+            "download",
+            "--markets",
+            FED,
+            "--days",
+            "0.5",
+            "--interval",
+            "1h",
+            "--out",
+            str(out),
+            "--gamma-url",
+            f"{server.url}/gamma",
+            "--clob-url",
+            f"{server.url}/clob",
+            "--data-url",
+            f"{server.url}/data",
+        ]
+        assert main(argv) == 0
+        first = capsys.readouterr().out
+        assert "1 markets, 2 price series fetched" in first
+        assert fake.calls["gamma /markets"] == 1
+        assert fake.calls["clob /prices-history"] == 2
+        assert fake.calls["data /trades"] == 1
+        calls = sum(fake.calls.values())
+        assert main(argv) == 0
+        assert "0 requests" in capsys.readouterr().out
+        assert sum(fake.calls.values()) == calls
+    ds = load(out)
+    assert list(ds.markets.index) == [FED]
+    assert ds.n_times == 13
+    assert main(["data", "info", str(out)]) == 0
+    info = capsys.readouterr().out
+    assert "markets        1" in info
+    assert "prices_files   2" in info
+
+
+def test_cli_reports_api_errors_without_traceback(tmp_path, capsys):
+    from alpha_arena.cli import main
+
+    fake = FakePolymarket(int(NOW.timestamp()))
+    fake.broken["gamma /markets"] = {"not": "a list"}
+    with fake.serve() as server:
+        code = main(
+            [
+                "data",
+                "download",
+                "--active",
+                "--out",
+                str(tmp_path),
+                "--gamma-url",
+                f"{server.url}/gamma",
+            ]
+        )
+    assert code == 2
+    assert "gamma GET /markets: field '<body>': expected a JSON array" in capsys.readouterr().err
+
+
+def test_more_days_reaches_back_for_prices_and_trades(tmp_path):
+    fake = FakePolymarket(int(NOW.timestamp()), trades_per_market=200)  # 200 × 600 s ≈ 33 h
+    download(tmp_path, client(fake), markets=[FED], days=0.5, fidelity=60, now=NOW, books=False)
+    assert load(tmp_path).trades.height == 73  # trades in the last 12 hours, ends included
+    fake.log.clear()
+    download(tmp_path, client(fake), markets=[FED], days=1, fidelity=60, now=NOW, books=False)
+    history = [p for key, p in fake.log if key == "clob /prices-history"]
+    half = int((NOW - timedelta(days=0.5)).timestamp())
+    assert {(int(p["startTs"][0]), int(p["endTs"][0])) for p in history} == {
+        (int((NOW - timedelta(days=1)).timestamp()), half)
+    }
+    ds = load(tmp_path)
+    assert ds.trades.height == 145
+    assert ds.trades["ts"].n_unique() == 145

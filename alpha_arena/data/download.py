@@ -137,11 +137,7 @@ def _hull(have: list[int] | None, lo: int, hi: int) -> list[int]:
 
 def market_window(market: Market, now: datetime, days: float, fidelity: int) -> tuple[int, int]:
     """The [start, end] seconds to hold for a market: the last `days` of its life up to now."""
-    end = now
-    if market.resolution.time is not None:
-        end = min(end, market.resolution.time)
-    elif market.end_time is not None and market.resolution.state is not ResolutionState.UNRESOLVED:
-        end = min(end, market.end_time)
+    end = now if market.resolution.time is None else min(now, market.resolution.time)
     start = end - timedelta(days=days)
     if market.start_time is not None:
         start = max(start, market.start_time)
@@ -290,7 +286,9 @@ class Downloader:
         if self.want_trades:
             have = self.state["trades"].get(market.condition_id)
             if gaps((lo, hi), have):
-                since = lo if have is None or have[1] < lo else have[1]
+                # the API pages newest first: extending back means reading from `lo` again
+                # (rows already cached are deduplicated on write); `since` is exclusive
+                since = have[1] if have is not None and have[0] <= lo <= have[1] else lo - 1
                 frame = self.client.trades(
                     market.condition_id, since=datetime.fromtimestamp(since, tz=UTC)
                 )
