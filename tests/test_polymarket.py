@@ -297,3 +297,14 @@ def test_malformed_json_mid_pagination_raises():
     )
     with pytest.raises(SchemaError, match="<body>"):
         client_for(router).markets(page_size=2)
+
+
+def test_gamma_pages_stop_at_the_offset_cap(monkeypatch, caplog):
+    from alpha_arena.data import polymarket
+
+    monkeypatch.setattr(polymarket, "GAMMA_OFFSET_CAP", 8)
+    items = fixture("polymarket/gamma_markets.json")[:3] * 10
+    router = Router().add("GET", GAMMA, "/markets", paged(items))
+    assert len(client_for(router).markets(page_size=4)) == 8
+    assert [p["offset"] for p in router.params(GAMMA, "/markets")] == ["0", "4"]
+    assert "offset cap" in caplog.text

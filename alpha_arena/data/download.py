@@ -64,7 +64,6 @@ class DownloadReport:
     books: int = 0
     trades: int = 0
     requests: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (

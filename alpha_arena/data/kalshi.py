@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from alpha_arena.data.http import Clock, HttpClient, RateLimiter, RetryPolicy
+import httpx
+
+from alpha_arena.data.http import Clock, HttpClient, RateLimiter, RetryPolicy, Sleep
 from alpha_arena.data.payload import Payload, iter_pairs
 from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import TimeLike, to_datetime
@@ -121,25 +123,32 @@ class KalshiClient:
         base_url: str = KALSHI_URL,
         rate_per_minute: float = 100.0,
         retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
         wall_clock: Clock = time.time,
-        **http_options,
     ) -> None:
-        timing = {k: http_options[k] for k in ("clock", "sleep") if k in http_options}
-        self.limiter = RateLimiter(rate_per_minute, **timing)
+        self.limiter = RateLimiter(rate_per_minute, clock=clock, sleep=sleep)
         self._wall_clock = wall_clock
         self.http = HttpClient(
             base_url,
             name="kalshi",
             limiter=self.limiter,
             retry=retry,
+            transport=transport,
+            clock=clock,
+            sleep=sleep,
             wall_clock=wall_clock,
-            **http_options,
         )
 
     def __enter__(self) -> KalshiClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
         self.http.close()
 
     def markets(

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import numpy as np
 import polars as pl
 
 from alpha_arena.data.dataset import TRADE_COLUMNS
-from alpha_arena.data.http import HttpClient, RateLimiter, RetryPolicy
+from alpha_arena.data.http import Clock, HttpClient, RateLimiter, RetryPolicy, Sleep
 from alpha_arena.data.payload import Payload, objects
 from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import NS_PER_SECOND, TimeLike, to_datetime
@@ -41,7 +43,9 @@ CLOB_URL = "https://clob.polymarket.com"
 DATA_URL = "https://data-api.polymarket.com"
 
 GAMMA_PAGE = 100
-"""Gamma page size (its documented default limit)."""
+"""Gamma page size (the largest `limit` it serves)."""
+GAMMA_OFFSET_CAP = 10_000
+"""Gamma refuses `offset` above this; narrow the filters to reach further."""
 HISTORY_CHUNK = timedelta(days=14)
 """Longest startTs..endTs span asked of `/prices-history` in one request (the API refuses
 long explicit windows at fine fidelity)."""
@@ -203,13 +207,18 @@ class PolymarketClient:
         data_url: str = DATA_URL,
         rate_per_minute: float = 100.0,
         retry: RetryPolicy | None = None,
-        **http_options,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
     ) -> None:
-        clock = http_options.get("clock")
-        sleep = http_options.get("sleep")
-        timing = {k: v for k, v in (("clock", clock), ("sleep", sleep)) if v is not None}
-        self.limiter = RateLimiter(rate_per_minute, **timing)
-        common = {"limiter": self.limiter, "retry": retry, **http_options}
+        self.limiter = RateLimiter(rate_per_minute, clock=clock, sleep=sleep)
+        common = {
+            "limiter": self.limiter,
+            "retry": retry,
+            "transport": transport,
+            "clock": clock,
+            "sleep": sleep,
+        }
         self.gamma = HttpClient(gamma_url, name="gamma", **common)
         self.clob = HttpClient(clob_url, name="clob", **common)
         self.data = HttpClient(data_url, name="data-api", **common)
@@ -246,6 +255,9 @@ class PolymarketClient:
             yield from items
             offset += len(items)
             if len(items) < size or (limit is not None and offset >= limit):
+                return
+            if offset >= GAMMA_OFFSET_CAP:
+                log.warning("%s: stopped at the offset cap %d", endpoint, GAMMA_OFFSET_CAP)
                 return
 
     def markets(
