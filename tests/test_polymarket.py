@@ -241,13 +241,29 @@ def _trade_page(request, rows):
     ],
 )
 def test_gamma_schema_drift_names_the_field(mutate, field):
+    _expect_market_drift(mutate, field, index=2)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda m: m.__setitem__("outcomePrices", '["one", "0"]'), "outcomePrices"),
+        (lambda m: m.__setitem__("outcomePrices", '["0.7", "0.3"]'), "outcomePrices"),
+        (lambda m: (m.pop("closedTime"), m.pop("endDate")), "closedTime"),
+    ],
+)
+def test_resolved_market_drift(mutate, field):
+    _expect_market_drift(mutate, field, index=0)
+
+
+def _expect_market_drift(mutate, field, index):
     items = copy.deepcopy(fixture("polymarket/gamma_markets.json"))
-    mutate(items[2])
+    mutate(items[index])
     router = Router().add("GET", GAMMA, "/markets", [httpx.Response(200, json=items)])
     with pytest.raises(SchemaError, match="gamma GET /markets") as info:
         client_for(router).markets()
     assert field in str(info.value)
-    assert "[2]" in info.value.field
+    assert f"[{index}]" in info.value.field
 
 
 @pytest.mark.parametrize(
@@ -308,3 +324,15 @@ def test_gamma_pages_stop_at_the_offset_cap(monkeypatch, caplog):
     assert len(client_for(router).markets(page_size=4)) == 8
     assert [p["offset"] for p in router.params(GAMMA, "/markets")] == ["0", "4"]
     assert "offset cap" in caplog.text
+
+
+def test_book_with_orders_left_on_a_finer_tick():
+    payload = fixture("polymarket/book.json")
+    payload["tick_size"] = "0.01"  # the market went back to a cent tick; old orders remain
+    router = Router().add("GET", CLOB, "/book", [httpx.Response(200, json=payload)])
+    book = client_for(router).book("t")
+    assert book.tick_size == 0.001
+    assert book.best_bid == 0.034
+    payload["bids"] = [{"price": "0.0305", "size": "1"}]
+    router = Router().add("GET", CLOB, "/book", [httpx.Response(200, json=payload)])
+    assert client_for(router).book("t").tick_size == 0.0001

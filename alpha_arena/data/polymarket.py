@@ -25,15 +25,17 @@ import polars as pl
 
 from alpha_arena.data.dataset import TRADE_COLUMNS
 from alpha_arena.data.http import Clock, HttpClient, RateLimiter, RetryPolicy, Sleep
-from alpha_arena.data.payload import Payload, objects
+from alpha_arena.data.payload import Payload, objects, to_float
 from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import NS_PER_SECOND, TimeLike, to_datetime
 from alpha_arena.types import (
+    TICK_SIZES,
     Market,
     OrderBook,
     Resolution,
     ResolutionState,
     Token,
+    on_tick,
 )
 
 log = logging.getLogger(__name__)
@@ -137,13 +139,21 @@ def _resolution(item: Payload, outcomes: list[str]) -> Resolution:
     status = item.data.get("umaResolutionStatus")
     if not item.bool("closed", default=False) or status != "resolved":
         return Resolution()
-    prices = [float(p) for p in item.json_list("outcomePrices", length=2)]
+    raw = item.json_list("outcomePrices", length=2)
+    try:
+        prices = [to_float(p) for p in raw]
+    except ValueError as exc:
+        raise item.fail("outcomePrices", "two numeric prices", raw) from exc
     when = item.time("closedTime", default=None) or item.time("endDate", default=None)
     if when is None:
         raise item.fail("closedTime", "the time a resolved market closed")
     if all(math.isclose(p, 0.5) for p in prices):
         return Resolution(ResolutionState.VOID, None, when)
-    winners = [label for label, p in zip(outcomes, prices, strict=True) if math.isclose(p, 1.0)]
+    winners = [
+        label
+        for label, p in zip(outcomes, prices, strict=True)
+        if math.isclose(p, 1.0, abs_tol=1e-3)
+    ]
     if len(winners) != 1:
         raise item.fail("outcomePrices", "one outcome at 1 (or 0.5/0.5 if void)", prices)
     return Resolution(ResolutionState.RESOLVED, str(winners[0]), when)
@@ -158,6 +168,7 @@ def parse_book(item: Payload, tick_size: float | None = None) -> OrderBook:
     for side in ("bids", "asks"):
         levels = item.objects(side, default=[])
         sides[side] = [(lv.float("price"), lv.float("size")) for lv in levels]
+    tick = _fitting_tick(tick, [p for levels in sides.values() for p, _ in levels])
     try:
         return OrderBook.from_levels(
             token_id,
@@ -168,6 +179,18 @@ def parse_book(item: Payload, tick_size: float | None = None) -> OrderBook:
         )
     except ValidationError as exc:
         raise item.fail(exc.field, exc.expected, exc.got) from exc
+
+
+def _fitting_tick(stated: float, prices: list[float]) -> float:
+    """The stated tick, or a finer one when resting orders sit between its steps.
+
+    A market's tick gets finer near 0 and 1 and coarser again later; orders placed on the
+    finer tick stay in the book, so the book's own tick is the coarsest that fits them all.
+    """
+    for tick in sorted((t for t in TICK_SIZES if t <= stated + 1e-12), reverse=True):
+        if all(on_tick(p, tick) for p in prices):
+            return tick
+    return stated
 
 
 def trades_frame(items: list[Payload]) -> pl.DataFrame:
