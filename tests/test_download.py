@@ -1,12 +1,17 @@
 """The download cache: round trip through the store, incremental requests, atomic failure."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alpha_arena.cli import main
 from alpha_arena.data import load
 from alpha_arena.data.download import cache_info, download, gaps, read_state
 from alpha_arena.data.http import RetryPolicy
@@ -225,8 +230,6 @@ def test_gaps_cover_exactly_what_is_missing(want, have):
 
 
 def test_cli_download_and_info_against_a_local_server(tmp_path, capsys):
-    from alpha_arena.cli import main
-
     now = int(datetime.now(UTC).timestamp())
     fake = FakePolymarket(now)
     out = tmp_path / "cache"
@@ -269,8 +272,6 @@ def test_cli_download_and_info_against_a_local_server(tmp_path, capsys):
 
 
 def test_cli_reports_api_errors_without_traceback(tmp_path, capsys):
-    from alpha_arena.cli import main
-
     fake = FakePolymarket(int(NOW.timestamp()))
     fake.broken["gamma /markets"] = {"not": "a list"}
     with fake.serve() as server:
@@ -303,3 +304,43 @@ def test_more_days_reaches_back_for_prices_and_trades(tmp_path):
     ds = load(tmp_path)
     assert ds.trades.height == 145
     assert ds.trades["ts"].n_unique() == 145
+
+
+def test_console_command_with_urls_from_the_environment(tmp_path):
+    fake = FakePolymarket(int(datetime.now(UTC).timestamp()))
+    out = tmp_path / "cache"
+    with fake.serve() as server:
+        env = {
+            **os.environ,
+            "ALPHA_ARENA_GAMMA_URL": f"{server.url}/gamma",
+            "ALPHA_ARENA_CLOB_URL": f"{server.url}/clob",
+            "ALPHA_ARENA_DATA_URL": f"{server.url}/data",
+        }
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "alpha_arena.cli",
+                "data",
+                "download",
+                "--event",
+                "903193",
+                "--days",
+                "1",
+                "--interval",
+                "1d",
+                "--out",
+                str(out),
+                "--no-trades",
+            ],
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "2 markets" in done.stdout
+    assert fake.calls["gamma /events"] == 1
+    assert set(load(out).markets.index) == {TRUMP, HARRIS}
