@@ -224,3 +224,22 @@ def test_bad_configuration_names_the_field():
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValidationError, match="base_url"):
         HttpClient("ftp://nope")
+
+
+def test_each_attempt_timeout_is_capped_by_the_budget_left():
+    seen = []
+
+    def handler(request):
+        seen.append(request.extensions["timeout"]["read"])
+        return httpx.Response(503)
+
+    retry = RetryPolicy(
+        max_attempts=3, base_delay=4.0, max_delay=4.0, total_budget=9.0, timeout=8.0
+    )
+    client, clock = make_client(handler, retry=retry)
+    with pytest.raises(ApiError):
+        client.get_json("/x")
+    assert len(seen) == 3
+    for i, timeout in enumerate(seen):  # what is left of the 9 s after the waits so far
+        assert timeout == pytest.approx(min(8.0, 9.0 - sum(clock.sleeps[:i])))
+    assert seen[-1] < 8.0

@@ -211,7 +211,10 @@ class HttpClient:
             retry_after: float | None = None
             try:
                 self.requests += 1
-                response = self._client.request(method, path, params=query, json=body)
+                left = max(0.001, deadline - self._clock())  # no attempt outlives the budget
+                response = self._client.request(
+                    method, path, params=query, json=body, timeout=min(self.retry.timeout, left)
+                )
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 status = None
