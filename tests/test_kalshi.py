@@ -1,14 +1,15 @@
 """Kalshi client against recorded payloads: cursor pages, both book forms, schema drift."""
 
 import copy
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from alpha_arena.data.http import RetryPolicy
 from alpha_arena.data.kalshi import KalshiClient, token_ids
-from alpha_arena.errors import SchemaError
+from alpha_arena.errors import SchemaError, ValidationError
 from alpha_arena.types import ResolutionState
 from tests.fixtures.http_fakes import FakeClock, Router, fixture
 
@@ -135,3 +136,69 @@ def test_market_drift_names_the_field():
     router = Router().add("GET", HOST, MARKETS, [httpx.Response(200, json={"data": []})])
     with pytest.raises(SchemaError, match="'markets'"):
         client_for(router).markets()
+
+
+CANDLES = "/trade-api/v2/series/PRES/markets/PRES-2024-DJT/candlesticks"
+
+
+def test_candlesticks_parse_cents_and_dollars():
+    router = Router().add(
+        "GET", HOST, CANDLES, [httpx.Response(200, json=fixture("kalshi/candlesticks.json"))]
+    )
+    start = datetime(2024, 10, 4, 13, tzinfo=UTC)
+    frame = client_for(router).candlesticks(
+        "PRES-2024-DJT",
+        series_ticker="PRES",
+        start=start,
+        end=datetime(2024, 10, 4, 17, tzinfo=UTC),
+    )
+    assert frame["ts"].to_list() == [
+        int(start.timestamp() + 3600 * k) * 10**9 for k in (1, 2, 3, 4)
+    ]
+    assert frame["yes_bid"].to_list() == [0.49, 0.49, 0.50, 0.51]
+    assert frame["yes_ask"].to_list() == [0.50, 0.50, 0.51, 0.52]
+    price = frame["price"].to_list()
+    assert price[:2] == [0.50, 0.49]
+    assert math.isnan(price[2])  # no trade in that hour
+    assert price[3] == 0.52
+    assert frame["volume"].to_list()[0] == 1715
+    sent = router.params(HOST, CANDLES)[0]
+    assert sent["period_interval"] == "60"
+    assert int(sent["start_ts"]) == int(start.timestamp())
+
+
+def test_candlesticks_split_long_spans():
+    def handler(request):
+        lo, hi = int(request.url.params["start_ts"]), int(request.url.params["end_ts"])
+        ticks = range(lo + 60, hi + 1, 60)
+        candles = [
+            {"end_period_ts": t, "yes_bid": {"close": 40}, "yes_ask": {"close": 42}} for t in ticks
+        ]
+        return httpx.Response(200, json={"ticker": "X", "candlesticks": candles})
+
+    router = Router().add("GET", HOST, "/trade-api/v2/series/S/markets/X/candlesticks", handler)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    frame = client_for(router).candlesticks(
+        "X", series_ticker="S", start=start, end=start + timedelta(days=8), period=1
+    )
+    sent = router.params(HOST, "/trade-api/v2/series/S/markets/X/candlesticks")
+    assert len(sent) == 3  # 11 520 one-minute candles, at most 5000 a request
+    assert all(int(p["end_ts"]) - int(p["start_ts"]) <= 5000 * 60 for p in sent)
+    assert frame.height == 8 * 1440
+    assert frame["ts"].is_sorted()
+    assert frame["ts"].n_unique() == frame.height
+    assert math.isnan(frame["price"][0])
+
+
+def test_candlesticks_drift_and_arguments():
+    bad = {"ticker": "X", "candlesticks": [{"end_period_ts": 1, "yes_bid": {"close": 140}}]}
+    router = Router().add("GET", HOST, CANDLES, [httpx.Response(200, json=bad)])
+    client = client_for(router)
+    args = {"series_ticker": "PRES", "start": "2024-10-04T13:00Z", "end": "2024-10-04T17:00Z"}
+    with pytest.raises(SchemaError, match=r"candlesticks\[0\]"):
+        client.candlesticks("PRES-2024-DJT", **args)
+    router = Router().add("GET", HOST, CANDLES, [httpx.Response(200, json={"candles": []})])
+    with pytest.raises(SchemaError, match="'candlesticks'"):
+        client_for(router).candlesticks("PRES-2024-DJT", **args)
+    with pytest.raises(ValidationError, match="period"):
+        client.candlesticks("PRES-2024-DJT", period=5, **args)

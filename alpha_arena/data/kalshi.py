@@ -2,6 +2,8 @@
 
 - `GET /markets`: cursor pagination (`limit` up to 1000, `cursor` until it comes back
   empty), filters status / event / series / tickers / close-time range.
+- `GET /series/{series}/markets/{ticker}/candlesticks`: 1-minute, hourly or daily candles
+  of the YES bid, ask and last price, at most 5000 a request (longer spans are split).
 - `GET /markets/{ticker}/orderbook`: bids only, on both sides. The classic payload is
   `orderbook.yes` / `orderbook.no` as [price in cents, count] ladders; the newer one is
   `orderbook_fp.yes_dollars` / `no_dollars` as ["0.4500", "10.00"] strings. A YES bid at p
@@ -13,20 +15,37 @@ are `<ticker>:yes` and `<ticker>:no`, so the Dataset machinery applies unchanged
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+import numpy as np
+import polars as pl
 
 from alpha_arena.data.http import Clock, HttpClient, RateLimiter, RetryPolicy, Sleep
 from alpha_arena.data.payload import Payload, iter_pairs
-from alpha_arena.errors import ValidationError
-from alpha_arena.timeutil import TimeLike, to_datetime
+from alpha_arena.errors import SchemaError, ValidationError
+from alpha_arena.timeutil import NS_PER_SECOND, TimeLike, to_datetime
 from alpha_arena.types import Market, OrderBook, Resolution, ResolutionState, Token
 
 KALSHI_URL = "https://api.elections.kalshi.com/trade-api/v2"
+PERIODS = (1, 60, 1440)
+"""Candle lengths (minutes) `/candlesticks` serves."""
+MAX_CANDLES = 5000
+"""The most candles one `/candlesticks` request may span."""
+CANDLE_COLUMNS: dict[str, pl.DataType] = {
+    "ts": pl.Int64,
+    "yes_bid": pl.Float64,
+    "yes_ask": pl.Float64,
+    "price": pl.Float64,
+    "volume": pl.Float64,
+    "open_interest": pl.Float64,
+}
+"""Columns of `KalshiClient.candlesticks`: period end (ns), closing YES bid/ask and last
+trade price in dollars (NaN when absent), contracts traded and open."""
 MARKETS_PAGE = 1000
 """The largest `limit` `/markets` accepts."""
 SETTLED_STATUSES = frozenset({"settled", "finalized", "determined"})
@@ -79,6 +98,37 @@ def parse_market(item: Payload) -> Market:
         )
     except ValidationError as exc:
         raise item.fail(exc.field, exc.expected, exc.got) from exc
+
+
+def _close(candle: Payload, key: str) -> float:
+    """A candle block's closing price in dollars: `close_dollars`, else `close` in cents."""
+    if not candle.has(key):
+        return math.nan
+    block = candle.obj(key)
+    if block.has("close_dollars"):
+        return block.float("close_dollars")
+    return block.float("close") / 100.0 if block.has("close") else math.nan
+
+
+def parse_candles(body: Payload) -> pl.DataFrame:
+    """A `/candlesticks` answer as a frame of `CANDLE_COLUMNS`."""
+    rows: dict[str, list] = {name: [] for name in CANDLE_COLUMNS}
+    for candle in body.objects("candlesticks"):
+        rows["ts"].append(int(candle.float("end_period_ts")) * NS_PER_SECOND)
+        rows["yes_bid"].append(_close(candle, "yes_bid"))
+        rows["yes_ask"].append(_close(candle, "yes_ask"))
+        rows["price"].append(_close(candle, "price"))
+        rows["volume"].append(candle.float("volume", default=0.0))
+        rows["open_interest"].append(candle.float("open_interest", default=0.0))
+    frame = pl.DataFrame(rows, schema=CANDLE_COLUMNS)
+    quotes = frame.select("yes_bid", "yes_ask", "price").to_numpy()
+    bad = ~np.isnan(quotes) & ((quotes < 0) | (quotes > 1))
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise SchemaError(
+            body.endpoint, f"candlesticks[{row}]", "prices between 0 and 1 dollar", quotes[row]
+        )
+    return frame
 
 
 def parse_orderbook(body: Payload, ticker: str, when: datetime, tick: float = 0.01) -> KalshiBook:
@@ -190,6 +240,43 @@ class KalshiClient:
             if cursor is None or (limit is not None and len(out) >= limit):
                 return out
 
+    def candlesticks(
+        self,
+        ticker: str,
+        *,
+        series_ticker: str,
+        start: TimeLike,
+        end: TimeLike,
+        period: int = 60,
+    ) -> pl.DataFrame:
+        """Candles of one market from start to end (`CANDLE_COLUMNS`), sorted, unique ts.
+
+        `period` is the candle length in minutes (1, 60 or 1440); spans longer than
+        `MAX_CANDLES` candles are asked for in several requests.
+        """
+        if period not in PERIODS:
+            raise ValidationError("period", f"one of {PERIODS} minutes", period)
+        lo = int(to_datetime(start, "start").timestamp())
+        hi = int(to_datetime(end, "end").timestamp())
+        if lo > hi:
+            raise ValidationError("end", "at or after start", (start, end))
+        path = f"/series/{series_ticker}/markets/{ticker}/candlesticks"
+        endpoint = self.http.endpoint("GET", path)
+        step = MAX_CANDLES * period * 60
+        frames = [
+            parse_candles(
+                Payload(
+                    self.http.get_json(
+                        path,
+                        {"start_ts": a, "end_ts": min(a + step, hi), "period_interval": period},
+                    ),
+                    endpoint,
+                )
+            )
+            for a in range(lo, hi, step) or [lo]
+        ]
+        return pl.concat(frames).unique("ts", keep="last").sort("ts")
+
     def orderbook(self, ticker: str, *, depth: int | None = None, tick: float = 0.01) -> KalshiBook:
         """`GET /markets/{ticker}/orderbook`, stamped with the time it was read."""
         path = f"/markets/{ticker}/orderbook"
@@ -203,9 +290,11 @@ def _epoch(value: TimeLike | None, name: str) -> int | None:
 
 
 __all__ = [
+    "CANDLE_COLUMNS",
     "KALSHI_URL",
     "KalshiBook",
     "KalshiClient",
+    "parse_candles",
     "parse_market",
     "parse_orderbook",
     "token_ids",
