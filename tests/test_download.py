@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,13 +16,15 @@ from alpha_arena.cli import main
 from alpha_arena.data import load
 from alpha_arena.data.download import cache_info, download, gaps, read_state
 from alpha_arena.data.http import RetryPolicy
+from alpha_arena.data.kalshi import KalshiClient
 from alpha_arena.data.polymarket import PolymarketClient
 from alpha_arena.errors import SchemaError, ValidationError
 from alpha_arena.types import ResolutionState
 from tests.fixtures.fake_polymarket import FakePolymarket, price_at
-from tests.fixtures.http_fakes import FakeClock, fixture
+from tests.fixtures.http_fakes import FakeClock, Router, fixture
 
 NOW = datetime(2024, 12, 10, 12, tzinfo=UTC)
+KALSHI_HOST = "api.elections.kalshi.com"
 MARKETS = fixture("polymarket/gamma_markets.json")
 TRUMP, HARRIS, FED = (m["conditionId"] for m in MARKETS[:3])
 FED_YES = MARKETS[2]["clobTokenIds"].split('"')[1]
@@ -344,3 +347,120 @@ def test_console_command_with_urls_from_the_environment(tmp_path):
     assert "2 markets" in done.stdout
     assert fake.calls["gamma /events"] == 1
     assert set(load(out).markets.index) == {TRUMP, HARRIS}
+
+
+KALSHI_MARKETS = (
+    fixture("kalshi/markets_page1.json")["markets"]
+    + fixture("kalshi/markets_page2.json")["markets"]
+)
+
+
+def kalshi_router() -> Router:
+    def markets(request):
+        params = request.url.params
+        items = KALSHI_MARKETS
+        if "tickers" in params:
+            items = [m for m in items if m["ticker"] in params["tickers"].split(",")]
+        if "event_ticker" in params:
+            items = [m for m in items if m["event_ticker"] == params["event_ticker"]]
+        return httpx.Response(200, json={"markets": items, "cursor": ""})
+
+    def candles(request):
+        lo, hi = int(request.url.params["start_ts"]), int(request.url.params["end_ts"])
+        step = 60 * int(request.url.params["period_interval"])
+        rows = [
+            {
+                "end_period_ts": t,
+                "yes_bid": {"close": 0 if t % 7200 else 40},  # every other hour: no bid
+                "yes_ask": {"close": 44},
+                "price": {"close": 43},
+                "volume": 5,
+                "open_interest": 9,
+            }
+            for t in range(-(-lo // step) * step, hi + 1, step)
+        ]
+        return httpx.Response(200, json={"ticker": "x", "candlesticks": rows})
+
+    router = Router().add("GET", KALSHI_HOST, "/trade-api/v2/markets", markets)
+    for m in KALSHI_MARKETS:
+        ticker = m["ticker"]
+        router.add(
+            "GET",
+            KALSHI_HOST,
+            f"/trade-api/v2/series/KXHIGHNY/markets/{ticker}/candlesticks",
+            candles,
+        )
+        router.add(
+            "GET",
+            KALSHI_HOST,
+            f"/trade-api/v2/markets/{ticker}/orderbook",
+            [httpx.Response(200, json=fixture("kalshi/orderbook.json"))],
+        )
+    return router
+
+
+def kalshi_client(router: Router) -> KalshiClient:
+    clock = FakeClock()
+    return KalshiClient(
+        transport=router.transport(),
+        rate_per_minute=60_000,
+        retry=RetryPolicy(max_attempts=2),
+        clock=clock,
+        sleep=clock.sleep,
+        wall_clock=lambda: NOW.timestamp(),
+    )
+
+
+def test_kalshi_download_round_trip_and_incremental(tmp_path):
+    router = kalshi_router()
+    ticker = "KXHIGHNY-25DEC01-T40"
+    report = download(
+        tmp_path, kalshi_client(router), markets=[ticker], days=1, fidelity=60, now=NOW
+    )
+    assert report.markets == 1
+    assert report.books == 2
+    candle_path = f"/trade-api/v2/series/KXHIGHNY/markets/{ticker}/candlesticks"
+    assert router.counts[(KALSHI_HOST, candle_path)] == 1  # one request serves YES and NO
+    ds = load(tmp_path)
+    assert ds.source == "kalshi"
+    yes = ds.prices[:, ds.column(f"{ticker}:yes")]
+    no = ds.prices[:, ds.column(f"{ticker}:no")]
+    hours = ds.times // 10**9
+    np.testing.assert_allclose(yes, np.where(hours % 7200 == 0, 0.42, 0.43))  # mid, else last
+    np.testing.assert_allclose(no, 1.0 - yes)
+    assert ds.books.bid_px[-1, ds.column(f"{ticker}:yes"), 0] == 0.44
+    assert ds.books.ask_px[-1, ds.column(f"{ticker}:yes"), 0] == 0.46
+    assert ds.trades is None
+    sent = len(router.requests)
+    again = download(
+        tmp_path, kalshi_client(router), markets=[ticker], days=1, fidelity=60, now=NOW
+    )
+    assert again.requests == 0
+    assert len(router.requests) == sent
+
+
+def test_kalshi_event_download_and_bad_fidelity(tmp_path):
+    router = kalshi_router()
+    report = download(
+        tmp_path, kalshi_client(router), event="KXHIGHNY-24JAN01", days=1, fidelity=60, now=NOW
+    )
+    assert report.markets == 2
+    assert report.books == 0  # both settled: no book
+    ds = load(tmp_path)
+    assert set(ds.markets.index) == {"KXHIGHNY-24JAN01-T60", "KXHIGHNY-24JAN01-T55"}
+    # T60 settled at 06:00 (settlement_ts), T55 expired at 04:59; both stopped trading at 04:59
+    assert ds.times[-1] == int(datetime(2024, 1, 2, 6, tzinfo=UTC).timestamp()) * 10**9
+    four = int(
+        np.searchsorted(ds.times, int(datetime(2024, 1, 2, 4, tzinfo=UTC).timestamp()) * 10**9)
+    )
+    assert not np.isnan(ds.prices[four]).any()
+    assert np.isnan(ds.prices[-1]).all()
+    assert ds.payout.tolist() == [0.0, 1.0, 1.0, 0.0]  # T60 resolved No, T55 resolved Yes
+    with pytest.raises(ValidationError, match="fidelity"):
+        download(
+            tmp_path / "x",
+            kalshi_client(router),
+            markets=["KXHIGHNY-25DEC01-T40"],
+            fidelity=5,
+            now=NOW,
+        )

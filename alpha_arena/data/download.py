@@ -1,4 +1,4 @@
-"""Fill a data store from Polymarket's public APIs, incrementally and atomically.
+"""Fill a data store from Polymarket's (or Kalshi's) public APIs, incrementally and atomically.
 
 `download(out, client, markets=... | event=... | active=True, days=30)` writes the store
 format of `alpha_arena.data.store` (so `alpha_arena.data.load(out)` reads it back):
@@ -30,7 +30,9 @@ import numpy as np
 import polars as pl
 
 from alpha_arena.data.dataset import Dataset, markets_frame, tokens_frame
+from alpha_arena.data.kalshi import KalshiClient
 from alpha_arena.data.polymarket import PolymarketClient
+from alpha_arena.data.sources import Source, as_source
 from alpha_arena.data.store import (
     BOOK_COLUMNS,
     atomic_write_text,
@@ -175,7 +177,7 @@ class Downloader:
     def __init__(
         self,
         out: Path | str,
-        client: PolymarketClient,
+        source: Source,
         *,
         days: float = 30.0,
         fidelity: int = 1,
@@ -188,7 +190,7 @@ class Downloader:
         if not (isinstance(fidelity, int) and fidelity >= 1):
             raise ValidationError("fidelity", "minutes >= 1", fidelity)
         self.root = Path(out)
-        self.client = client
+        self.source = source
         self.days = float(days)
         self.fidelity = fidelity
         self.want_books = books
@@ -209,7 +211,7 @@ class Downloader:
         return fetched < market.end_time.timestamp() <= self.now_s
 
     def resolve_markets(self, wanted: Iterable[str]) -> list[Market]:
-        """Markets named by condition id or slug, from the cache when fresh, else from Gamma."""
+        """Markets named by id or slug, from the cache when fresh, else from the venue."""
         wanted = list(dict.fromkeys(wanted))
         by_slug = {m.slug: m for m in self.cached.values() if m.slug}
         found: dict[str, Market] = {}
@@ -220,32 +222,23 @@ class Downloader:
                 missing.append(name)
             else:
                 found[name] = market
-        ids = [n for n in missing if n.startswith("0x")]
-        slugs = [n for n in missing if not n.startswith("0x")]
-        fetched: list[Market] = []
-        if ids:
-            fetched += self.client.markets(condition_ids=ids)
-        if slugs:
-            fetched += self.client.markets(slugs=slugs)
-        for market in fetched:
+        for market in self.source.lookup(missing) if missing else []:
             for name in (market.condition_id, market.slug):
                 if name in missing:
                     found[name] = market
         absent = [n for n in wanted if n not in found]
         if absent:
-            raise ValidationError("markets", "condition ids or slugs Gamma knows", absent[:5])
+            raise ValidationError("markets", f"ids or slugs {self.source.venue} knows", absent[:5])
         return list({m.condition_id: m for m in (found[n] for n in wanted)}.values())
 
     def resolve_event(self, event: str) -> list[Market]:
-        """The markets of an event (slug or numeric id), from the cache when all are there."""
+        """The markets of an event, from the cache when all of them are there."""
         known = self.state["events"].get(event)
         if known and all(c in self.cached and not self._stale(self.cached[c]) for c in known):
             return [self.cached[c] for c in known]
-        kwargs = {"event_id": event} if event.isdigit() else {"slug": event}
-        events = self.client.events(**kwargs)
-        if not events:
-            raise ValidationError("event", "an event slug or id Gamma knows", event)
-        markets = [m for e in events for m in e.markets]
+        markets = self.source.event(event)
+        if not markets:
+            raise ValidationError("event", f"an event {self.source.venue} knows", event)
         self.state["events"][event] = [m.condition_id for m in markets]
         return markets
 
@@ -262,13 +255,7 @@ class Downloader:
                 self.report.series_cached += 1
                 continue
             parts = [
-                self.client.prices_history(
-                    token.token_id,
-                    start=datetime.fromtimestamp(a, tz=UTC),
-                    end=datetime.fromtimestamp(b, tz=UTC),
-                    fidelity=self.fidelity,
-                )
-                for a, b in todo
+                self.source.history(market, token.token_id, a, b, self.fidelity) for a, b in todo
             ]
             ts = np.concatenate([p[0] for p in parts])
             px = np.concatenate([p[1] for p in parts])
@@ -278,21 +265,19 @@ class Downloader:
             market.end_time is None or market.end_time > self.now
         )
         minute = self.now_s // 60
-        if self.want_books and is_open:
-            tokens = [t.token_id for t in market.tokens]
-            if any(self.state["books"].get(t) != minute for t in tokens):
-                out.books = list(self.client.books(tokens).values())
+        booked = all(self.state["books"].get(t.token_id) == minute for t in market.tokens)
+        if self.want_books and is_open and not booked:
+            out.books = self.source.books(market)
         if self.want_trades:
             have = self.state["trades"].get(market.condition_id)
             if gaps((lo, hi), have):
                 # the API pages newest first: extending back means reading from `lo` again
                 # (rows already cached are deduplicated on write); `since` is exclusive
                 since = have[1] if have is not None and have[0] <= lo <= have[1] else lo - 1
-                frame = self.client.trades(
-                    market.condition_id, since=datetime.fromtimestamp(since, tz=UTC)
-                )
-                out.trades = frame.filter(pl.col("ts") <= hi * NS_PER_SECOND)
-                out.trade_window = _hull(have, lo, hi)
+                frame = self.source.trades(market, since)
+                if frame is not None:
+                    out.trades = frame.filter(pl.col("ts") <= hi * NS_PER_SECOND)
+                    out.trade_window = _hull(have, lo, hi)
         return out
 
     def _commit(self, new: _Fetched) -> None:
@@ -318,7 +303,7 @@ class Downloader:
         self.state["fetched"][market.condition_id] = self.now_s
         write_meta(
             self.root,
-            source="polymarket",
+            source=self.source.venue,
             synthetic=False,
             step_ns=self.fidelity * NS_PER_MINUTE,
         )
@@ -328,18 +313,18 @@ class Downloader:
 
     def run(self, markets: list[Market]) -> DownloadReport:
         """Fetch then write each market in turn; the first failure stops the download."""
-        before = self.client.requests
+        before = self.source.requests
         try:
             for market in markets:
                 self._commit(self._fetch(market))
         finally:
-            self.report.requests = self.client.requests - before
+            self.report.requests = self.source.requests - before
         return self.report
 
 
 def download(
     out: Path | str,
-    client: PolymarketClient,
+    client: PolymarketClient | KalshiClient | Source,
     *,
     markets: Iterable[str] | None = None,
     event: str | None = None,
@@ -351,24 +336,29 @@ def download(
     trades: bool = True,
     now: TimeLike | None = None,
 ) -> DownloadReport:
-    """Download markets (by id/slug), an event's markets, or the active markets into `out`."""
+    """Download markets (by id/slug), an event's markets, or the active markets into `out`.
+
+    `client` is a `PolymarketClient` or a `KalshiClient` (or any `Source`); Kalshi markets
+    are named by ticker and events by event ticker, and its `fidelity` is 1, 60 or 1440.
+    """
     chosen = [markets is not None, event is not None, active]
     if sum(chosen) != 1:
         raise ValidationError("markets", "exactly one of markets, event or active", chosen)
+    source = as_source(client)
     session = Downloader(
-        out, client, days=days, fidelity=fidelity, books=books, trades=trades, now=now
+        out, source, days=days, fidelity=fidelity, books=books, trades=trades, now=now
     )
-    before = client.requests
+    before = source.requests
     if markets is not None:
         selected = session.resolve_markets(markets)
     elif event is not None:
         selected = session.resolve_event(event)
     else:
-        selected = client.markets(active=True, closed=False, limit=limit)
+        selected = source.active(limit)
     if limit is not None:
         selected = selected[:limit]
     report = session.run(selected)
-    report.requests = client.requests - before
+    report.requests = source.requests - before
     return report
 
 
