@@ -21,7 +21,7 @@ from alpha_arena.data.polymarket import PolymarketClient
 from alpha_arena.errors import SchemaError, ValidationError
 from alpha_arena.types import ResolutionState
 from tests.fixtures.fake_polymarket import FakePolymarket, price_at
-from tests.fixtures.http_fakes import FakeClock, Router, fixture
+from tests.fixtures.http_fakes import FakeClock, LocalServer, Router, fixture
 
 NOW = datetime(2024, 12, 10, 12, tzinfo=UTC)
 KALSHI_HOST = "api.elections.kalshi.com"
@@ -464,3 +464,35 @@ def test_kalshi_event_download_and_bad_fidelity(tmp_path):
             fidelity=5,
             now=NOW,
         )
+
+
+def test_cli_kalshi_venue_against_a_local_server(tmp_path, capsys):
+    router = kalshi_router()
+
+    def handler(request):  # the server sees 127.0.0.1; route as the public host
+        url = request.url.copy_with(scheme="https", host=KALSHI_HOST, port=None)
+        return router(httpx.Request(request.method, url))
+
+    out = tmp_path / "kalshi"
+    with LocalServer(handler) as server:
+        argv = [
+            "data",
+            "download",
+            "--venue",
+            "kalshi",
+            "--markets",
+            "KXHIGHNY-25DEC01-T40",
+            "--days",
+            "1",
+            "--interval",
+            "1h",
+            "--out",
+            str(out),
+            "--kalshi-url",
+            f"{server.url}/trade-api/v2",
+        ]
+        assert main(argv) == 0
+    assert "1 markets, 2 price series fetched" in capsys.readouterr().out
+    ds = load(out)
+    assert ds.source == "kalshi"
+    assert ds.n_tokens == 2

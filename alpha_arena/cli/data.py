@@ -1,8 +1,10 @@
 """`alpha-arena data download|info`: fill a local cache from Polymarket's APIs, show what it holds.
 
-Base URLs default to Polymarket's public hosts; `--gamma-url`, `--clob-url`, `--data-url`
-(or `ALPHA_ARENA_GAMMA_URL`, `ALPHA_ARENA_CLOB_URL`, `ALPHA_ARENA_DATA_URL`) point the
-client elsewhere, e.g. at a proxy or a local fake.
+`--venue kalshi` downloads Kalshi markets (by ticker / event ticker), candles and books
+instead. Base URLs default to the venues' public hosts; `--gamma-url`, `--clob-url`,
+`--data-url`, `--kalshi-url` (or `ALPHA_ARENA_GAMMA_URL`, `ALPHA_ARENA_CLOB_URL`,
+`ALPHA_ARENA_DATA_URL`, `ALPHA_ARENA_KALSHI_URL`) point a client elsewhere, e.g. at a proxy
+or a local fake.
 """
 
 from __future__ import annotations
@@ -28,9 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Only what is not cached yet is requested.",
     )
     which = get.add_mutually_exclusive_group(required=True)
-    which.add_argument("--markets", nargs="+", metavar="ID", help="condition ids or slugs")
-    which.add_argument("--event", metavar="SLUG", help="an event slug or numeric id")
+    which.add_argument(
+        "--markets", nargs="+", metavar="ID", help="condition ids or slugs (Kalshi: tickers)"
+    )
+    which.add_argument(
+        "--event", metavar="SLUG", help="an event slug or numeric id (Kalshi: event ticker)"
+    )
     which.add_argument("--active", action="store_true", help="the active, open markets")
+    get.add_argument(
+        "--venue", choices=("polymarket", "kalshi"), default="polymarket", help="data source"
+    )
     get.add_argument("--limit", type=int, help="at most this many markets (with --active)")
     get.add_argument("--days", type=float, default=30.0, help="days of history (default 30)")
     get.add_argument(
@@ -43,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     get.add_argument("--no-books", action="store_true", help="skip book snapshots")
     get.add_argument("--no-trades", action="store_true", help="skip trades")
     get.add_argument("--rate", type=float, default=100.0, help="requests per minute (100)")
-    for api in ("gamma", "clob", "data"):
+    for api in ("gamma", "clob", "data", "kalshi"):
         get.add_argument(
             f"--{api}-url",
             default=os.environ.get(f"ALPHA_ARENA_{api.upper()}_URL"),
@@ -59,14 +68,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_download(args: argparse.Namespace) -> int:
     """Run one download and print its summary."""
     from alpha_arena.data.download import download
+    from alpha_arena.data.kalshi import KalshiClient
     from alpha_arena.data.polymarket import PolymarketClient
 
-    urls = {
-        f"{api}_url": getattr(args, f"{api}_url")
-        for api in ("gamma", "clob", "data")
-        if getattr(args, f"{api}_url")
-    }
-    with PolymarketClient(rate_per_minute=args.rate, **urls) as client:
+    if args.venue == "kalshi":
+        urls = {"base_url": args.kalshi_url} if args.kalshi_url else {}
+        client = KalshiClient(rate_per_minute=args.rate, **urls)
+    else:
+        urls = {
+            f"{api}_url": getattr(args, f"{api}_url")
+            for api in ("gamma", "clob", "data")
+            if getattr(args, f"{api}_url")
+        }
+        client = PolymarketClient(rate_per_minute=args.rate, **urls)
+    with client:
         report = download(
             args.out,
             client,
