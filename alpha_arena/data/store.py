@@ -188,8 +188,7 @@ def _book_rows(books: BookPanel, col: int) -> pl.DataFrame:
     )
 
 
-def read_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The markets and tokens tables of a store, with the canonical dtypes."""
+def _read_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         markets = pl.read_parquet(root / "markets.parquet").to_pandas()
         tokens = pl.read_parquet(root / "tokens.parquet").to_pandas()
@@ -267,7 +266,7 @@ def read_dataset(
     root = Path(root)
     meta = read_meta(root)
     step_ns = int(step_ns or meta.get("step_ns") or 60_000_000_000)
-    all_markets, all_tokens = read_tables(root)
+    all_markets, all_tokens = _read_tables(root)
     chosen = all_markets if markets is None else all_markets[market_mask(all_markets, markets)]
     tokens = all_tokens[all_tokens["market_id"].isin(chosen.index)]
     lo = -np.inf if start is None else to_ns(start, "start")
@@ -352,3 +351,11 @@ def _read_trades(root: Path, token_ids: pd.Index, grid: np.ndarray) -> pl.DataFr
         pl.col("ts").is_between(lo, hi)
     )
     return frame.sort("ts").collect()
+
+
+def read_tables(root: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The markets and tokens tables of a store, with the canonical dtypes.
+
+    The download cache reads them to know which markets it holds already.
+    """
+    return _read_tables(Path(root))
