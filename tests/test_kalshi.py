@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from alpha_arena.data.http import RetryPolicy
-from alpha_arena.data.kalshi import KalshiClient, token_ids
+from alpha_arena.data.kalshi import KalshiClient, parse_orderbook, token_ids
+from alpha_arena.data.payload import Payload
 from alpha_arena.errors import SchemaError, ValidationError
 from alpha_arena.types import ResolutionState
 from tests.fixtures.http_fakes import FakeClock, Router, fixture
@@ -16,6 +19,7 @@ from tests.fixtures.http_fakes import FakeClock, Router, fixture
 HOST = "api.elections.kalshi.com"
 MARKETS = "/trade-api/v2/markets"
 NOW = 1_733_500_000.0
+CANDLES = "/trade-api/v2/series/PRES/markets/PRES-2024-DJT/candlesticks"
 
 
 def client_for(router: Router) -> KalshiClient:
@@ -138,9 +142,6 @@ def test_market_drift_names_the_field():
         client_for(router).markets()
 
 
-CANDLES = "/trade-api/v2/series/PRES/markets/PRES-2024-DJT/candlesticks"
-
-
 def test_candlesticks_parse_cents_and_dollars():
     router = Router().add(
         "GET", HOST, CANDLES, [httpx.Response(200, json=fixture("kalshi/candlesticks.json"))]
@@ -202,3 +203,26 @@ def test_candlesticks_drift_and_arguments():
         client_for(router).candlesticks("PRES-2024-DJT", **args)
     with pytest.raises(ValidationError, match="period"):
         client.candlesticks("PRES-2024-DJT", period=5, **args)
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    yes=st.dictionaries(st.integers(1, 99), st.integers(1, 10_000), max_size=8),
+    no=st.dictionaries(st.integers(1, 99), st.integers(1, 10_000), max_size=8),
+)
+def test_orderbook_sides_mirror_each_other(yes, no):
+    # a book is consistent when the best YES bid is below the best YES ask (100 - best NO bid)
+    assume(not (yes and no) or max(yes) + max(no) < 100)
+    body = {"orderbook": {"yes": sorted(yes.items()), "no": sorted(no.items())}}
+    book = parse_orderbook(Payload(body, "test"), "T", datetime.fromtimestamp(NOW, tz=UTC))
+    assert book.yes.bid_prices.tolist() == [p / 100 for p in sorted(yes, reverse=True)]
+    assert book.no.bid_prices.tolist() == [p / 100 for p in sorted(no, reverse=True)]
+    assert book.yes.ask_prices.tolist() == pytest.approx(
+        [1 - p / 100 for p in sorted(no, reverse=True)]
+    )
+    assert book.no.ask_prices.tolist() == pytest.approx(
+        [1 - p / 100 for p in sorted(yes, reverse=True)]
+    )
+    assert book.yes.ask_sizes.tolist() == [no[p] for p in sorted(no, reverse=True)]
+    if yes and no:
+        assert book.yes.spread == pytest.approx(book.no.spread)
