@@ -215,7 +215,10 @@ def test_trades_stop_at_since():
 
 def test_trades_stop_at_the_offset_cap(caplog):
     row = fixture("polymarket/trades.json")[0]
-    endless = lambda r: httpx.Response(200, json=[row] * int(r.url.params["limit"]))  # noqa: E731
+
+    def endless(request):
+        return httpx.Response(200, json=[row] * int(request.url.params["limit"]))
+
     router = Router().add("GET", DATA, "/trades", endless)
     frame = client_for(router).trades("c", page_size=2500)
     assert frame.height == TRADES_OFFSET_CAP
