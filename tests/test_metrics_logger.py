@@ -43,7 +43,7 @@ def logged_run(tmp_path, **logger_kwargs):
 
 
 def test_every_event_lands_in_its_table(tmp_path):
-    log, record, engine = logged_run(tmp_path)
+    log, record, _engine = logged_run(tmp_path)
     with sqlite3.connect(log.db_path) as conn:
         count = {
             t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
@@ -61,7 +61,8 @@ def test_every_event_lands_in_its_table(tmp_path):
     assert count["settlements"] == len(record.settlements) == 1
     assert statuses == {o.client_id: o.status.value for o in record.orders}
     assert fill_cash == pytest.approx(sum(f.cash_delta for f in record.fills))
-    assert "idx_decisions_timestamp" in indexes and "idx_pnl_snapshots_timestamp" in indexes
+    assert "idx_decisions_timestamp" in indexes
+    assert "idx_pnl_snapshots_timestamp" in indexes
 
 
 def test_the_operations_manual_queries_run_unchanged(tmp_path):
@@ -81,11 +82,12 @@ def test_the_operations_manual_queries_run_unchanged(tmp_path):
     assert summary["run"]["strategy"] == "buy-then-sell"
     assert summary["run"]["status"] == "finished"
     assert summary["run"]["stats"]["pnl"] == pytest.approx(record.equity[-1] - 1_000.0)
-    assert summary["decisions"] == 60 and summary["error_rate"] == 0.0
+    assert summary["decisions"] == 60
+    assert summary["error_rate"] == 0.0
 
 
 def test_decisions_jsonl_has_one_line_per_decision_with_signals(tmp_path):
-    log, record, _ = logged_run(tmp_path)
+    log, _record, _ = logged_run(tmp_path)
     lines = [json.loads(x) for x in log.jsonl_path.read_text().splitlines()]
     assert len(lines) == 60
     assert [x["iteration"] for x in lines] == list(range(60))
@@ -127,7 +129,8 @@ def test_llm_calls_are_recorded_and_summed(tmp_path):
             log.llm_call(provider="x", dollars=3)
         log.finish()
     spend = run_summary(tmp_path)["llm_spend"]
-    assert spend["today"] == pytest.approx(0.75) and spend["calls"] == 2
+    assert spend["today"] == pytest.approx(0.75)
+    assert spend["calls"] == 2
 
 
 def test_bad_arguments_and_missing_db_are_clear(tmp_path):
@@ -135,7 +138,7 @@ def test_bad_arguments_and_missing_db_are_clear(tmp_path):
         MetricsLogger(tmp_path, mode="paperish")
     with pytest.raises(ValidationError, match="flush_every"):
         MetricsLogger(tmp_path / "x", flush_every=0)
-    with pytest.raises(DataError, match="no metrics.db"):
+    with pytest.raises(DataError, match=r"no metrics\.db"):
         run_summary(tmp_path / "nowhere")
 
 
