@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -180,3 +183,18 @@ def test_bad_inputs_name_the_field(run, tmp_path):
     result, data = run
     with pytest.raises(ValidationError, match="token_id"):
         plot_trades(report_input(result, data), token_id="nope")
+
+
+def test_a_result_carrying_its_dataset_gets_the_full_sheet(run):
+    result, data = run
+    carrying = SimpleNamespace(**vars(result), dataset=data)
+    titles = [ax.get_title() for ax in tear_sheet(carrying).axes]
+    assert any(t.startswith("Trades on") for t in titles)
+
+
+def test_importing_the_report_package_does_not_load_matplotlib():
+    code = (
+        "import sys, alpha_arena; alpha_arena.report.ReportInput; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])

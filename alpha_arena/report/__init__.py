@@ -6,7 +6,7 @@ matplotlib loads only when a figure is drawn.
 """
 
 from alpha_arena.report.html import render_html
-from alpha_arena.report.inputs import ReportInput, report_input
+from alpha_arena.report.inputs import ReportInput, as_input, report_input
 from alpha_arena.report.plots import (
     drawdown_series,
     plot_calibration,
@@ -19,7 +19,7 @@ from alpha_arena.report.plots import (
     plot_trades,
 )
 from alpha_arena.report.sheet import png_bytes, tear_sheet
-from alpha_arena.report.write import HTML_NAME, PNG_NAME, as_input, write_report
+from alpha_arena.report.write import HTML_NAME, PNG_NAME, write_report
 
 __all__ = [
     "HTML_NAME",

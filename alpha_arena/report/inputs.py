@@ -74,8 +74,18 @@ class ReportInput:
         return self.stats.get("edge") or {}
 
 
+def as_input(source: Any, dataset: Dataset | None = None) -> ReportInput:
+    """A `ReportInput` as is, or one built from a `BacktestResult` by `report_input`."""
+    return source if isinstance(source, ReportInput) else report_input(source, dataset)
+
+
 def report_input(result: Any, dataset: Dataset | None = None) -> ReportInput:
-    """Build a `ReportInput` from a `BacktestResult` (and the dataset it ran on, if given)."""
+    """Build a `ReportInput` from a `BacktestResult` and the dataset it ran on.
+
+    Without `dataset`, the result's own `dataset` attribute is used if it has one; with
+    neither, the report has no price charts, categories or locked capital.
+    """
+    dataset = dataset if dataset is not None else getattr(result, "dataset", None)
     for name in ("equity", "trades", "positions", "record", "stats"):
         if not hasattr(result, name):
             raise ValidationError("result", f"a BacktestResult (with .{name})", type(result))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alpha_arena.errors import ValidationError
 from alpha_arena.report import plots
-from alpha_arena.report.inputs import ReportInput
+from alpha_arena.report.inputs import ReportInput, as_input
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from alpha_arena.data import Dataset
 
 PANELS: tuple[Callable[[ReportInput, Axes], Axes], ...] = (
     plots.plot_equity,
@@ -35,12 +37,14 @@ def _has_data(panel: Callable[[ReportInput, Axes], Axes], inp: ReportInput) -> b
     return True
 
 
-def tear_sheet(inp: ReportInput) -> Figure:
-    """A two-column figure of the equity, drawdown and every other panel with data."""
+def tear_sheet(source: Any, dataset: Dataset | None = None) -> Figure:
+    """A two-column figure of the equity, drawdown and every other panel with data.
+
+    `source` is a `ReportInput` or a `BacktestResult` (see `report_input`).
+    """
     from matplotlib.figure import Figure
 
-    if not isinstance(inp, ReportInput):
-        raise ValidationError("inp", "a ReportInput (see report_input)", type(inp))
+    inp = as_input(source, dataset)
     plots.plot_equity(inp, plots.new_axes())
     panels = [p for p in PANELS if _has_data(p, inp)]
     rows = (len(panels) + 1) // 2

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpha_arena.report.html import render_html
-from alpha_arena.report.inputs import ReportInput, report_input
+from alpha_arena.report.inputs import as_input
 from alpha_arena.report.sheet import png_bytes, tear_sheet
 
 if TYPE_CHECKING:
@@ -14,11 +14,6 @@ if TYPE_CHECKING:
 
 PNG_NAME = "tearsheet.png"
 HTML_NAME = "report.html"
-
-
-def as_input(source: Any, dataset: Dataset | None = None) -> ReportInput:
-    """A `ReportInput` as is, or one built from a `BacktestResult`."""
-    return source if isinstance(source, ReportInput) else report_input(source, dataset)
 
 
 def write_report(
