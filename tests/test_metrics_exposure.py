@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -9,11 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alpha_arena.engine import Engine, HistoricalFeed
 from alpha_arena.errors import ValidationError
 from alpha_arena.metrics.exposure import holdings, locked_capital
+from alpha_arena.sim import SimBroker
+from alpha_arena.strategy import Strategy
 from alpha_arena.timeutil import NS_PER_MINUTE, to_ns
 from alpha_arena.types import Fill, Settlement, Side
-from tests.factories import T0
+from tests.factories import T0, make_dataset
 
 TIMES = to_ns(T0) + NS_PER_MINUTE * np.arange(6, dtype=np.int64)
 
@@ -70,3 +74,44 @@ def test_holdings_end_at_the_net_of_all_fills(events):
     )
     assert (locked >= 0).all()
     assert locked == pytest.approx(0.5 * np.clip(shares[:, 0], 0, None))
+
+
+class LockedProbe:
+    """An engine sink that asks the live portfolio for its locked capital at every step."""
+
+    def __init__(self, portfolio):
+        self.portfolio = portfolio
+        self.locked = []
+
+    def equity(self, t_ns, cash, equity):
+        self.locked.append(self.portfolio.locked_capital(t_ns))
+
+    def order(self, order): ...
+    def fill(self, fill): ...
+    def settlement(self, settlement): ...
+    def decision(self, decision): ...
+    def flush(self): ...
+
+
+@dataclass
+class BuyEarly(Strategy):
+    def on_snapshot(self, ctx):
+        if ctx.k == 2:
+            for token in ("m0-yes", "m1-no", "m2-yes"):
+                ctx.buy(token, 15.0)
+
+
+def test_locked_path_matches_the_portfolio_at_every_step():
+    data = make_dataset(n_markets=3, n_times=60)
+    markets = data.markets.copy()
+    markets["end_time"] = [at(40), at(30), at(20)]  # m0 resolves at 59 min, m1 void at 59
+    data = data._replace(markets=markets)
+    broker = SimBroker(data, cash=1_000.0)
+    probe = LockedProbe(broker.portfolio)
+    record = Engine(HistoricalFeed(data), BuyEarly(), broker, sink=probe).run()
+    assert len(record.fills) == 3
+    shares = holdings(record.times, list(data.token_ids), record.fills, record.settlements)
+    assert shares[-1] == pytest.approx(broker.portfolio.shares)
+    locked = locked_capital(record.times, shares, data.prices, data.end_ns, data.resolve_ns)
+    assert locked == pytest.approx(probe.locked)
+    assert locked.max() > 0

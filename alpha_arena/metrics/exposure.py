@@ -3,7 +3,8 @@
 A prediction-market position whose market has closed still ties up its money until the
 market resolves and pays out. The engine records equity, not per-token holdings, so the
 holdings path is rebuilt from the fills and settlements (each applies from the first
-snapshot at or after its timestamp, as the engine dispatches them).
+snapshot at or after its timestamp, as the engine dispatches them). `locked_capital` is
+the whole-run counterpart of `Portfolio.locked_capital(now)`, which gives one instant.
 """
 
 from __future__ import annotations
