@@ -29,6 +29,7 @@ from alpha_arena.report import (
     plot_trades,
     report_input,
     tear_sheet,
+    thin,
     write_report,
 )
 from alpha_arena.sim import SimBroker
@@ -65,7 +66,7 @@ def run():
         settlements=record.settlements, positions_value=record.positions_value,
     )  # fmt: skip
     stats["forecast"] = metrics.score_forecasts(record.forecasts, data)
-    stats["edge"] = metrics.edge_gap(record.fills, record.orders, data)
+    stats["edge_gap"] = metrics.edge_gap(record.fills, record.orders, data)
     positions = broker.portfolio.positions()
     positions.insert(0, "market_id", data.tokens.loc[positions.index, "market_id"])
     trades = pd.DataFrame(
@@ -165,7 +166,7 @@ def test_plots_fail_clearly_on_empty_input():
         (plot_pnl_by_category, "pnl"),
         (plot_trades, "prices"),
         (plot_calibration, "forecast.calibration"),
-        (plot_fees_edge, "stats.edge"),
+        (plot_fees_edge, "stats.edge_gap"),
     ):
         with pytest.raises(ValidationError, match=re.escape(field)):
             plot(empty)
@@ -198,3 +199,16 @@ def test_importing_the_report_package_does_not_load_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+def test_thin_keeps_the_last_point_and_the_peaks():
+    index = pd.date_range("2025-01-01", periods=10_000, freq="min", tz="UTC")
+    series = pd.Series(np.arange(10_000.0) % 7, index=index)
+    peaks = thin(series, "max", points=100)
+    assert len(peaks) == 100
+    assert (peaks == 6).all()
+    assert peaks.index.is_monotonic_increasing
+    last = thin(series, points=100)
+    assert last.index[-1] == index[-1]
+    assert last.iloc[-1] == series.iloc[-1]
+    assert thin(series.iloc[:50], points=100).equals(series.iloc[:50])

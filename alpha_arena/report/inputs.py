@@ -16,7 +16,8 @@ import pandas as pd
 
 from alpha_arena.errors import ValidationError
 from alpha_arena.metrics import token_pnl
-from alpha_arena.metrics.exposure import holdings, locked_capital
+from alpha_arena.metrics.exposure import locked_capital, share_changes
+from alpha_arena.timeutil import ns_index
 
 if TYPE_CHECKING:
     from alpha_arena.data import Dataset
@@ -71,7 +72,7 @@ class ReportInput:
     @property
     def edge(self) -> dict[str, Any]:
         """The realizable-vs-paper edge figures (empty when not computed)."""
-        return self.stats.get("edge") or {}
+        return self.stats.get("edge_gap") or {}
 
 
 def as_input(source: Any, dataset: Dataset | None = None) -> ReportInput:
@@ -100,14 +101,15 @@ def report_input(result: Any, dataset: Dataset | None = None) -> ReportInput:
     locked = prices = None
     if dataset is not None:
         prices = _traded_prices(result.trades, dataset)
-        shares = holdings(record.times, list(dataset.token_ids), record.fills, record.settlements)
-        row = np.searchsorted(dataset.times, record.times)
+        changes = share_changes(
+            record.times, list(dataset.token_ids), record.fills, record.settlements
+        )
+        panel = dataset.prices
+        if not np.array_equal(record.times, dataset.times):
+            row = np.searchsorted(dataset.times, record.times, side="right") - 1
+            panel = panel[np.clip(row, 0, dataset.n_times - 1)]
         locked_values = locked_capital(
-            record.times,
-            shares,
-            dataset.prices[np.clip(row, 0, dataset.n_times - 1)],
-            dataset.end_ns,
-            dataset.resolve_ns,
+            record.times, panel, dataset.end_ns, dataset.resolve_ns, changes
         )
         locked = pd.Series(locked_values, index=equity.index, name="locked")
     return ReportInput(
@@ -148,5 +150,6 @@ def _token_markets(result: Any, dataset: Dataset | None) -> pd.DataFrame:
 def _traded_prices(trades: pd.DataFrame, dataset: Dataset) -> pd.DataFrame | None:
     if trades.empty:
         return None
-    top = trades["token_id"].value_counts().index[:PRICE_PANELS]
-    return dataset.prices_frame()[list(top)]
+    top = list(trades["token_id"].value_counts().index[:PRICE_PANELS])
+    columns = [dataset.column(token) for token in top]
+    return pd.DataFrame(dataset.prices[:, columns], index=ns_index(dataset.times), columns=top)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 TOP_MARKETS = 12
 """PnL-by-market bars: the markets with the largest absolute PnL."""
 
+MAX_POINTS = 2000
+"""Time series are thinned to this many buckets before drawing (a chart is ~1000 px wide)."""
+
 
 def new_axes() -> Axes:
     """An Axes on a fresh Agg-backed figure (no pyplot state, no display needed)."""
@@ -32,6 +35,29 @@ def new_axes() -> Axes:
 def _require(ok: bool, field: str, expected: str, got: Any) -> None:
     if not ok:
         raise ValidationError(field, expected, got)
+
+
+def _naive_utc(index: pd.Index) -> np.ndarray:
+    """Times as naive UTC datetime64 (matplotlib converts these fast, unlike tz-aware)."""
+    times = pd.DatetimeIndex(index)
+    return (times.tz_convert(None) if times.tz is not None else times).to_numpy()
+
+
+def thin(series: pd.Series, how: str = "last", points: int = MAX_POINTS) -> pd.Series:
+    """At most `points` values: consecutive buckets reduced by "last" or "max"."""
+    values = series.dropna()
+    if len(values) <= points:
+        return values
+    bucket = np.arange(len(values)) * points // len(values)
+    grouped = values.groupby(bucket)
+    reduced = grouped.max() if how == "max" else grouped.last()
+    reduced.index = values.index[np.flatnonzero(np.diff(bucket, append=points))]
+    return reduced
+
+
+def _line(ax: Axes, series: pd.Series, how: str = "last", **style: Any) -> None:
+    shown = thin(series, how)
+    ax.plot(_naive_utc(shown.index), shown.to_numpy(), **style)
 
 
 def _require_equity(inp: ReportInput) -> pd.Series:
@@ -50,15 +76,9 @@ def plot_equity(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """Equity over time, with the part held in positions."""
     equity = _require_equity(inp)
     ax = ax or new_axes()
-    ax.plot(equity.index, equity.to_numpy(), label="equity", color="tab:blue")
+    _line(ax, equity, label="equity", color="tab:blue")
     if inp.positions_value is not None and len(inp.positions_value):
-        ax.plot(
-            inp.positions_value.index,
-            inp.positions_value.to_numpy(),
-            label="in positions",
-            color="tab:orange",
-            linewidth=0.8,
-        )
+        _line(ax, inp.positions_value, label="in positions", color="tab:orange", linewidth=0.8)
     ax.set_title("Equity (USDC)")
     ax.legend(loc="best", fontsize=8)
     return ax
@@ -67,8 +87,11 @@ def plot_equity(inp: ReportInput, ax: Axes | None = None) -> Axes:
 def plot_drawdown(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """Drawdown from the running peak, in percent."""
     drawdown = drawdown_series(_require_equity(inp))
+    shown = thin(drawdown, "max")
     ax = ax or new_axes()
-    ax.fill_between(drawdown.index, -100 * drawdown.to_numpy(), 0.0, color="tab:red", alpha=0.4)
+    ax.fill_between(
+        _naive_utc(shown.index), -100 * shown.to_numpy(), 0.0, color="tab:red", alpha=0.4
+    )
     ax.set_title(f"Drawdown (max {100 * drawdown.max():.2f}%)")
     ax.set_ylabel("%")
     return ax
@@ -85,11 +108,11 @@ def plot_exposure(inp: ReportInput, ax: Axes | None = None) -> Axes:
     )
     ax = ax or new_axes()
     share = 100 * inp.positions_value / equity.where(equity > 0)
-    ax.plot(share.index, share.to_numpy(), label="% of equity in positions", color="tab:green")
+    _line(ax, share, label="% of equity in positions", color="tab:green")
     ax.set_ylabel("%")
     if inp.locked is not None and len(inp.locked):
         twin = ax.twinx()
-        twin.plot(inp.locked.index, inp.locked.to_numpy(), color="tab:purple", label="locked")
+        _line(twin, inp.locked, "max", color="tab:purple", label="locked")
         twin.set_ylabel("locked awaiting resolution (USDC)", fontsize=8)
     ax.set_title("Exposure and capital locked")
     ax.legend(loc="upper left", fontsize=8)
@@ -137,14 +160,13 @@ def plot_trades(inp: ReportInput, ax: Axes | None = None, token_id: str | None =
     token = token_id if token_id is not None else str(inp.prices.columns[0])
     _require(token in inp.prices.columns, "token_id", "a token in the price table", token)
     ax = ax or new_axes()
-    price = inp.prices[token]
-    ax.plot(price.index, price.to_numpy(), color="tab:gray", linewidth=0.8, label="price")
+    _line(ax, inp.prices[token], color="tab:gray", linewidth=0.8, label="price")
     mine = inp.trades[inp.trades["token_id"] == token]
     for side, marker, color in (("BUY", "^", "tab:green"), ("SELL", "v", "tab:red")):
         rows = mine[mine["side"].astype(str).str.upper() == side]
         if len(rows):
             ax.scatter(
-                pd.to_datetime(rows["time"], utc=True),
+                _naive_utc(pd.to_datetime(rows["time"], utc=True)),
                 rows["price"].to_numpy(),
                 marker=marker,
                 color=color,
@@ -191,7 +213,10 @@ def plot_fees_edge(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """What execution cost: fees and slippage against the decision-time (paper) price."""
     edge = inp.edge
     _require(
-        edge.get("priced_fills", 0) > 0, "stats.edge", "edge figures of priced fills", edge or None
+        edge.get("priced_fills", 0) > 0,
+        "stats.edge_gap",
+        "edge figures of priced fills",
+        edge or None,
     )
     parts = pd.Series(
         {
