@@ -96,6 +96,7 @@ def test_report_input_collects_pnl_by_token_with_markets_and_categories(run):
     assert set(pnl.index) == {"m0-yes", "m2-yes"}
     assert set(pnl["category"]) == {"politics"}
     assert pnl.loc["m2-yes", "market_id"] == "m2"
+    assert pnl.loc["m2-yes", "market"] == "thing-2"
     # the per-token PnL adds up to the run's PnL (all cash flows plus final values)
     assert pnl["pnl"].sum() == pytest.approx(result.stats["pnl"])
     assert list(inp.prices.columns) == ["m2-yes", "m0-yes"]
@@ -132,7 +133,7 @@ def test_tear_sheet_draws_every_panel_with_data_and_skips_the_rest(run):
     titles = [ax.get_title() for ax in full.axes if ax.get_title()]
     assert any(t.startswith("Equity") for t in titles)
     assert any(t.startswith("Calibration") for t in titles)
-    assert any(t.startswith("Trades on m2-yes") for t in titles)
+    assert "Trades on thing-2 Yes" in titles
     assert any(t.startswith("PnL by category") for t in titles)
     bare = tear_sheet(report_input(result))  # no dataset: no prices, no categories
     bare_titles = [ax.get_title() for ax in bare.axes]
@@ -212,3 +213,14 @@ def test_thin_keeps_the_last_point_and_the_peaks():
     assert last.index[-1] == index[-1]
     assert last.iloc[-1] == series.iloc[-1]
     assert thin(series.iloc[:50], points=100).equals(series.iloc[:50])
+
+
+def test_pnl_bars_are_labelled_by_market_name_and_add_up(run):
+    result, data = run
+    ax = plot_pnl_by_market(report_input(result, data))
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    assert labels == {"thing-0", "thing-2"}
+    heights = sum(bar.get_width() for bar in ax.patches)
+    assert heights == pytest.approx(result.stats["pnl"])
+    bare = plot_pnl_by_market(report_input(result))
+    assert {t.get_text() for t in bare.get_yticklabels()} == {"m0", "m2"}

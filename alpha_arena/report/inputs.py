@@ -36,7 +36,8 @@ class ReportInput:
 
     - `equity`: equity per step (UTC DatetimeIndex); `positions_value` the part held in tokens.
     - `locked`: value of positions in ended, unresolved markets per step.
-    - `pnl`: one row per traded token: `pnl`, `market_id`, `category`.
+    - `pnl`: one row per traded token: `pnl`, `market_id`, and when known `market` (a
+      readable name), `outcome` and `category`.
     - `trades`: fills with `time`, `token_id`, `side` ("BUY"/"SELL"), `price`, `size`, `fee_usdc`.
     - `prices`: price per step (columns: token ids) of the tokens to draw trades on.
     - `stats`: the run's statistics (as `BacktestResult.stats`).
@@ -127,8 +128,11 @@ def report_input(result: Any, dataset: Dataset | None = None) -> ReportInput:
 def _token_markets(result: Any, dataset: Dataset | None) -> pd.DataFrame:
     """market_id and category per token, from the dataset or else the result's tables."""
     if dataset is not None:
-        tokens = dataset.tokens[["market_id"]].copy()
-        tokens["category"] = tokens["market_id"].map(dataset.markets["category"])
+        tokens = dataset.tokens[["market_id", "outcome"]].copy()
+        markets = dataset.markets
+        named = markets["slug"].where(markets["slug"].fillna("") != "", markets["question"])
+        tokens["category"] = tokens["market_id"].map(markets["category"])
+        tokens["market"] = tokens["market_id"].map(named).fillna(tokens["market_id"])
         return tokens
     parts = [
         result.positions[["market_id"]] if "market_id" in result.positions else None,

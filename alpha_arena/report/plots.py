@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 TOP_MARKETS = 12
 """PnL-by-market bars: the markets with the largest absolute PnL."""
 
+LABEL_WIDTH = 32
+"""Bar and title labels are cut to this many characters."""
+
 MAX_POINTS = 2000
 """Time series are thinned to this many buckets before drawing (a chart is ~1000 px wide)."""
 
@@ -55,9 +58,42 @@ def thin(series: pd.Series, how: str = "last", points: int = MAX_POINTS) -> pd.S
     return reduced
 
 
+def _time_axis(ax: Axes) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
 def _line(ax: Axes, series: pd.Series, how: str = "last", **style: Any) -> None:
     shown = thin(series, how)
     ax.plot(_naive_utc(shown.index), shown.to_numpy(), **style)
+    _time_axis(ax)
+
+
+def _short(text: Any, width: int = LABEL_WIDTH) -> str:
+    """A label cut to `width` characters (long hex ids and questions crowd a chart)."""
+    label = str(text)
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _token_name(inp: ReportInput, token: str) -> str:
+    """The token's market name and outcome when the PnL table has them, else its id."""
+    table = inp.pnl
+    if "market" not in table or "token_id" not in table:
+        return token
+    about = table[table["token_id"] == token]
+    if about.empty:
+        return token
+    return f"{about['market'].iloc[0]} {about.get('outcome', pd.Series([''])).iloc[0]}"
+
+
+def _market_names(inp: ReportInput) -> pd.Series:
+    """A readable name per market id: the `market` column when present, else the id."""
+    table = inp.pnl
+    names = table["market"] if "market" in table else table["market_id"]
+    return pd.Series(names.to_numpy(), index=table["market_id"].to_numpy()).groupby(level=0).first()
 
 
 def _require_equity(inp: ReportInput) -> pd.Series:
@@ -92,6 +128,7 @@ def plot_drawdown(inp: ReportInput, ax: Axes | None = None) -> Axes:
     ax.fill_between(
         _naive_utc(shown.index), -100 * shown.to_numpy(), 0.0, color="tab:red", alpha=0.4
     )
+    _time_axis(ax)
     ax.set_title(f"Drawdown (max {100 * drawdown.max():.2f}%)")
     ax.set_ylabel("%")
     return ax
@@ -130,7 +167,7 @@ def _pnl_by(inp: ReportInput, key: str) -> pd.Series:
 
 def _bars(ax: Axes, values: pd.Series, title: str) -> None:
     colors = np.where(values.to_numpy() >= 0, "tab:green", "tab:red")
-    ax.barh([str(i) for i in values.index], values.to_numpy(), color=colors)
+    ax.barh([_short(i) for i in values.index], values.to_numpy(), color=colors)
     ax.axvline(0.0, color="black", linewidth=0.5)
     ax.set_title(title)
     ax.tick_params(axis="y", labelsize=7)
@@ -140,6 +177,7 @@ def plot_pnl_by_market(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """PnL per market (the largest winners and losers)."""
     pnl = _pnl_by(inp, "market_id")
     top = pnl.loc[pnl.abs().sort_values(ascending=False).index[:TOP_MARKETS]].sort_values()
+    top.index = top.index.map(_market_names(inp))
     ax = ax or new_axes()
     _bars(ax, top, f"PnL by market (USDC, top {len(top)} of {len(pnl)})")
     return ax
@@ -175,7 +213,7 @@ def plot_trades(inp: ReportInput, ax: Axes | None = None, token_id: str | None =
                 zorder=3,
             )
     ax.set_ylim(0.0, 1.0)
-    ax.set_title(f"Trades on {token}", fontsize=9)
+    ax.set_title(f"Trades on {_short(_token_name(inp, token), 2 * LABEL_WIDTH)}", fontsize=9)
     ax.legend(loc="best", fontsize=8)
     return ax
 
