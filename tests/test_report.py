@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alpha_arena import metrics
 from alpha_arena.engine import Engine, HistoricalFeed
@@ -23,6 +25,7 @@ from alpha_arena.report import (
     plot_calibration,
     plot_drawdown,
     plot_equity,
+    plot_exposure,
     plot_fees_edge,
     plot_pnl_by_category,
     plot_pnl_by_market,
@@ -224,3 +227,29 @@ def test_pnl_bars_are_labelled_by_market_name_and_add_up(run):
     assert heights == pytest.approx(result.stats["pnl"])
     bare = plot_pnl_by_market(report_input(result))
     assert {t.get_text() for t in bare.get_yticklabels()} == {"m0", "m2"}
+
+
+def test_exposure_panel_shows_locked_capital_on_its_own_axis():
+    index = pd.date_range("2025-01-01", periods=4, freq="h", tz="UTC")
+    inp = ReportInput(
+        equity=pd.Series([100.0, 100.0, 100.0, 100.0], index=index),
+        positions_value=pd.Series([0.0, 50.0, 50.0, 25.0], index=index),
+        locked=pd.Series([0.0, 0.0, 30.0, 0.0], index=index),
+    )
+    ax = plot_exposure(inp)
+    assert ax.get_title().endswith("(max 30.00 USDC)")
+    assert ax.lines[0].get_ydata().tolist() == [0.0, 50.0, 50.0, 25.0]
+    twins = [other for other in ax.figure.axes if other is not ax]
+    assert twins[0].lines[0].get_ydata().tolist() == [0.0, 0.0, 30.0, 0.0]
+    flat = plot_exposure(ReportInput(equity=inp.equity, positions_value=inp.positions_value))
+    assert len(flat.figure.axes) == 1
+    with pytest.raises(ValidationError, match="positions_value"):
+        plot_exposure(ReportInput(equity=inp.equity))
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.floats(0.01, 1e6), min_size=1, max_size=200))
+def test_drawdown_series_agrees_with_the_max_drawdown_statistic(values):
+    drawdown = drawdown_series(pd.Series(values))
+    assert drawdown.between(0.0, 1.0).all()
+    assert drawdown.max() == pytest.approx(metrics.max_drawdown(np.array(values)))

@@ -147,11 +147,12 @@ def plot_exposure(inp: ReportInput, ax: Axes | None = None) -> Axes:
     share = 100 * inp.positions_value / equity.where(equity > 0)
     _line(ax, share, label="% of equity in positions", color="tab:green")
     ax.set_ylabel("%")
-    if inp.locked is not None and len(inp.locked):
+    peak = float(inp.locked.max()) if inp.locked is not None and len(inp.locked) else 0.0
+    if peak > 0:
         twin = ax.twinx()
         _line(twin, inp.locked, "max", color="tab:purple", label="locked")
         twin.set_ylabel("locked awaiting resolution (USDC)", fontsize=8)
-    ax.set_title("Exposure and capital locked")
+    ax.set_title(f"Exposure; capital locked awaiting resolution (max {peak:,.2f} USDC)")
     ax.legend(loc="upper left", fontsize=8)
     return ax
 
