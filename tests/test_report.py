@@ -126,7 +126,7 @@ def test_write_report_writes_a_valid_png_and_a_self_contained_html(run, tmp_path
     for section in ("Statistics", "PnL by market", "Forecast quality", "Calibration",
                     "Realizable vs paper edge"):  # fmt: skip
         assert section in page
-    assert "m2" in page
+    assert "thing-2" in page
     assert "sharpe" in page
 
 
