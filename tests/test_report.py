@@ -253,3 +253,10 @@ def test_drawdown_series_agrees_with_the_max_drawdown_statistic(values):
     drawdown = drawdown_series(pd.Series(values))
     assert drawdown.between(0.0, 1.0).all()
     assert drawdown.max() == pytest.approx(metrics.max_drawdown(np.array(values)))
+
+
+def test_equity_panel_draws_the_path_and_names_its_ends():
+    index = pd.date_range("2025-01-01", periods=3, freq="D", tz="UTC")
+    ax = plot_equity(ReportInput(equity=pd.Series([100.0, 90.0, 120.5], index=index)))
+    assert ax.lines[0].get_ydata().tolist() == [100.0, 90.0, 120.5]
+    assert ax.get_title() == "Equity (USDC): 100.00 -> 120.50"
