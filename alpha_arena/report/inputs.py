@@ -22,8 +22,9 @@ from alpha_arena.timeutil import ns_index
 if TYPE_CHECKING:
     from alpha_arena.data import Dataset
 
-PRICE_PANELS = 2
-"""How many tokens get a price chart with trade markers (the most traded ones)."""
+PRICE_PANELS = 3
+"""Prices of this many most traded tokens are kept for `plot_trades(inp, token_id=...)`;
+the tear sheet draws the most traded one."""
 
 
 def _empty_frame(columns: list[str]) -> pd.DataFrame:
