@@ -41,7 +41,8 @@ def test_every_reference_strategy_resolves_by_name_from_the_checkout():
     for name, cls in REFERENCE.items():
         assert get_strategy(name) is cls
         assert name in known
-        assert cls.__doc__ and "Parameters" in cls.__doc__
+        assert cls.__doc__
+        assert "Parameters" in cls.__doc__
 
 
 @pytest.mark.parametrize(
@@ -71,19 +72,23 @@ def test_momentum_buys_a_rising_market_and_the_no_of_a_falling_one():
     bought = {o.token_id for o in buys(record)}
     assert bought == {"m0-yes", "m1-no"}
     first = buys(record)[0]
-    assert first.notional == 50 and first.order_type is OrderType.FAK
-    assert first.created_at.minute >= 1 and not sells(record)
+    assert first.notional == 50
+    assert first.order_type is OrderType.FAK
+    assert first.created_at.minute >= 1
+    assert not sells(record)
 
 
 def test_momentum_exits_when_the_trend_turns():
     path = np.concatenate([np.full(40, 0.5), ramp(0.5, 0.75, 60), ramp(0.75, 0.45, 80)])
     data = path_dataset(path[:, None])
-    engine, record = run_engine(Momentum(fast=5, slow=30, threshold=0.05), data)
+    _engine, record = run_engine(Momentum(fast=5, slow=30, threshold=0.05), data)
     entry = buys(record, "m0-yes")[0].created_at
     exit_orders = sells(record, "m0-yes")
-    assert exit_orders and exit_orders[0].created_at > entry
+    assert exit_orders
+    assert exit_orders[0].created_at > entry
     # it went flat on the way down, then short through NO
-    assert buys(record, "m0-no") and buys(record, "m0-no")[0].created_at > exit_orders[0].created_at
+    assert buys(record, "m0-no")
+    assert buys(record, "m0-no")[0].created_at > exit_orders[0].created_at
 
 
 def test_mean_reversion_buys_the_dip_states_a_forecast_and_exits_on_recovery():
@@ -94,7 +99,8 @@ def test_mean_reversion_buys_the_dip_states_a_forecast_and_exits_on_recovery():
     assert buys(record)[0].token_id == "m0-yes"
     assert not buys(record, "m0-no")
     forecast = engine.forecasts[0]
-    assert forecast.token_id == "m0-yes" and forecast.probability > forecast.market_price
+    assert forecast.token_id == "m0-yes"
+    assert forecast.probability > forecast.market_price
     assert sells(record, "m0-yes")
 
 
@@ -120,7 +126,9 @@ def test_favourite_longshot_waits_for_the_horizon():
 def test_calibration_stretches_odds_away_from_one_half():
     p = np.array([0.05, 0.5, 0.92])
     q = calibrated(p, 1.25)
-    assert q[0] < p[0] and q[1] == pytest.approx(0.5) and q[2] > p[2]
+    assert q[0] < p[0]
+    assert q[1] == pytest.approx(0.5)
+    assert q[2] > p[2]
 
 
 def test_complement_arb_buys_both_legs_below_one_and_merges_the_sets():
@@ -135,7 +143,8 @@ def test_complement_arb_buys_both_legs_below_one_and_merges_the_sets():
     assert {o.price for o in record.orders} == {0.46, 0.5}
     # 100 sets cost 46 + 50 USDC; the fee (4% of p(1-p), in shares) leaves 97.84 YES, 98 NO
     conversions = engine.broker.conversions
-    assert conversions[0].kind == "merge" and conversions[0].amount == pytest.approx(97.84)
+    assert conversions[0].kind == "merge"
+    assert conversions[0].amount == pytest.approx(97.84)
     pairs = len(record.fills) // 2
     portfolio = engine.broker.portfolio
     assert portfolio.cash == pytest.approx(1_000.0 - 96.0 * pairs + 97.84 * len(conversions))
