@@ -24,12 +24,13 @@ def path_dataset(
     days: float = 2.0,
     resolutions: dict[int, Resolution] | None = None,
     event_id: str | None = None,
+    event_size: int | None = None,
 ) -> Dataset:
     """Markets whose YES prices follow the columns of `yes` (T, M) on a 1-minute grid.
 
     NO prices are 1 − YES unless `no` is given (to build mispricings). Every row has a
     one-level book at price ± `half_spread` with `depth` shares per side. With `event_id`,
-    all markets form one neg-risk event.
+    the first `event_size` markets (default all) form one neg-risk event.
     """
     yes = np.atleast_2d(np.asarray(yes, dtype=float))
     n_times, n_markets = yes.shape
@@ -38,8 +39,8 @@ def path_dataset(
         make_market(
             i,
             resolution=(resolutions or {}).get(i),
-            event_id=event_id,
-            neg_risk=event_id is not None,
+            event_id=event_id if i < (event_size or n_markets) else None,
+            neg_risk=event_id is not None and i < (event_size or n_markets),
             days=days,
         )
         for i in range(n_markets)
@@ -94,3 +95,19 @@ def run_engine(
 def ramp(start: float, end: float, n: int) -> np.ndarray:
     """A straight line of n prices."""
     return np.linspace(start, end, n)
+
+
+def mixed_dataset(n_times: int = 240, seed: int = 0) -> Dataset:
+    """Noisy markets on which every reference strategy trades: a 3-outcome neg-risk event
+    whose YES prices sometimes sum below 1, binary markets whose YES + NO sometimes dip
+    below 1, trending and mean-reverting paths, a favourite and a longshot near the end."""
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0, 0.08, (n_times, 3)).cumsum(axis=0)
+    weights = np.exp(steps)
+    event = weights / weights.sum(axis=1, keepdims=True) + rng.normal(0, 0.02, (n_times, 3))
+    walk = 0.5 + rng.normal(0, 0.015, (n_times, 2)).cumsum(axis=0)
+    trend = np.linspace(0.3, 0.7, n_times) + rng.normal(0, 0.01, n_times)
+    extremes = np.column_stack([np.full(n_times, 0.92), np.full(n_times, 0.06)])
+    yes = np.clip(np.column_stack([event, walk, trend, extremes]), 0.02, 0.98)
+    no = np.clip(1.0 - yes + rng.normal(0, 0.03, yes.shape), 0.02, 0.98)
+    return path_dataset(yes, no=no, days=1, event_id="e1", event_size=3)
