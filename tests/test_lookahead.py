@@ -96,7 +96,7 @@ def test_the_causal_twin_passes(data):
 
 
 def test_bad_cuts_are_named(data):
-    with pytest.raises(ValidationError, match="^cuts"):
+    with pytest.raises(ValidationError, match=r"^cuts"):
         lookahead("momentum", data, cuts=0)
-    with pytest.raises(ValidationError, match="^cuts"):
+    with pytest.raises(ValidationError, match=r"^cuts"):
         lookahead("momentum", data, cuts=[data.times[-1] + NS_PER_MINUTE])

@@ -77,19 +77,21 @@ def _trace(record: RunRecord) -> dict[str, list[tuple[int, str]]]:
     decisions = [
         (
             d.t_ns,
-            repr((d.status, d.error, d.balance, d.equity, d.positions))
-            + repr((d.signals_generated, d.signals_executed, d.signals)),
+            f"status={d.status} {d.error} balance={d.balance!r} equity={d.equity!r} "
+            f"positions={d.positions} orders={d.signals_generated}/{d.signals_executed} "
+            f"signals={d.signals!r}",
         )
         for d in record.decisions
     ]
     orders = [
         (
             to_ns(o.created_at),
-            repr((o.token_id, o.side.value, o.order_type.value, o.size, o.price, o.notional)),
+            f"{o.side.value} {o.token_id} {o.order_type.value} size={o.size!r} "
+            f"price={o.price!r} usdc={o.notional!r}",
         )
         for o in record.orders
     ]
-    forecasts = [(f.t_ns, repr((f.token_id, f.probability))) for f in record.forecasts]
+    forecasts = [(f.t_ns, f"{f.token_id} p={f.probability!r}") for f in record.forecasts]
     return {"decision": decisions, "order": orders, "forecast": forecasts}
 
 
