@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,8 @@ from alpha_arena.risk import RiskLimits, RiskManager
 from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.strategy import Strategy
 from alpha_arena.timeutil import NS_PER_MINUTE
-from alpha_arena.types import OrderStatus
-from tests.factories import make_dataset
+from alpha_arena.types import Liquidity, OrderStatus
+from tests.factories import T0, make_dataset
 
 
 @dataclass
@@ -216,3 +217,76 @@ def test_split_and_merge_through_the_context():
     assert [c.kind for c in broker.conversions] == ["split", "merge"]
     assert broker.portfolio.shares[4:6].tolist() == [6.0, 6.0]
     assert record.cash[3] == pytest.approx(1_000.0 - 6.0)
+
+
+class Sink:
+    """Collects what the engine reports to a metrics logger."""
+
+    def __init__(self):
+        self.orders, self.fills, self.settlements, self.equities = [], [], [], []
+
+    def order(self, order):
+        self.orders.append((order.client_id, order.status))
+
+    def fill(self, fill):
+        self.fills.append(fill)
+
+    def settlement(self, settlement):
+        self.settlements.append(settlement)
+
+    def equity(self, t_ns, cash, equity):
+        self.equities.append((t_ns, cash, equity))
+
+    def decision(self, decision):
+        pass
+
+    def flush(self):
+        pass
+
+
+def test_the_sink_sees_every_order_fate_once():
+    data = make_dataset(n_markets=3, n_times=20)
+    plan = {
+        1: [
+            ("sell", ("m2-yes", 10.0), {}),
+            ("buy", ("m2-yes", 10.0), {"price": 0.05}),
+            ("buy", ("m2-yes", 10.0), {}),
+        ],
+        3: [("cancel", ("o00000002",), {})],
+    }
+    sink = Sink()
+    broker = SimBroker(data, 1_000.0)
+    engine = Engine(HistoricalFeed(data), Script(plan=plan), broker, sink=sink)
+    record = engine.run()
+    assert sink.orders == [
+        ("o00000001", OrderStatus.REJECTED),
+        ("o00000002", OrderStatus.OPEN),
+        ("o00000003", OrderStatus.FILLED),
+        ("o00000002", OrderStatus.CANCELLED),
+    ]
+    assert sink.fills == record.fills
+    assert len(sink.equities) == 20
+
+
+def test_resting_orders_fill_later_as_maker_and_gtd_expires():
+    data = make_dataset(n_markets=3, n_times=60, seed=3)
+    col = data.column("m2-yes")
+    asks = data.books.ask_px[:, col, 0]
+    limit = round(float(asks[1:].min()) + 0.01, 2)
+    assert asks[0] > limit
+    expiry = T0 + timedelta(minutes=2)
+    plan = {
+        1: [
+            ("buy", ("m2-yes", 10.0), {"price": limit}),
+            ("buy", ("m2-yes", 10.0), {"price": 0.02, "order_type": "GTD", "expiration": expiry}),
+        ]
+    }
+    _, record, strategy = run(plan, data=data, config=SimConfig(fees=False))
+    resting, gtd = strategy.placed
+    assert resting.status is OrderStatus.FILLED
+    (fill,) = [f for f in record.fills if f.order_id == resting.client_id]
+    assert fill.price == limit
+    assert fill.liquidity is Liquidity.MAKER
+    crossed = int(np.argmax(data.books.ask_px[:, col, 0] < limit - 1e-9))
+    assert pd.Timestamp(fill.timestamp).value == data.books.times[crossed]
+    assert gtd.status is OrderStatus.EXPIRED

@@ -150,6 +150,9 @@ def test_buy_walks_asks_level_by_level():
     assert order.status is OrderStatus.FILLED
     assert broker.portfolio.cash == pytest.approx(1_000.0 - 50.0 - 25.5)
     assert broker.fill_models == ["book", "book"]
+    frame = broker.fills_frame()
+    assert frame["model"].tolist() == ["book", "book"]
+    assert frame["size"].sum() == 150.0
 
 
 def test_partial_fill_when_depth_runs_out_and_fak_kills_the_rest():
@@ -231,6 +234,46 @@ def test_bar_quote_rounds_away_from_the_price_to_the_tick():
     broker = SimBroker(data, 100.0, SimConfig(fees=False, default_spread=0.015))
     broker.submit(buy(size=10.0), at(0))
     assert broker.fills[0].price == pytest.approx(0.413)
+
+
+def test_stale_book_falls_back_to_the_bar_with_the_observed_spread():
+    asks, bids = [[(0.52, 100.0)]], [[(0.48, 100.0)]]
+    data = build([0.50, 0.55, 0.58, 0.60], asks=asks, bids=bids, book_rows=[0])
+    fresh = SimBroker(data, 100.0, FREE)
+    fresh.submit(buy(size=10.0), at(3))
+    assert [(f.price, m) for f, m in zip(fresh.fills, fresh.fill_models, strict=True)] == [
+        (0.52, "book")
+    ]
+    stale = SimBroker(data, 100.0, SimConfig(fees=False, book_max_age_ms=60_000))
+    stale.submit(buy(size=10.0), at(3))
+    assert stale.fills[0].price == pytest.approx(0.62)
+    assert stale.fill_models == ["bar"]
+
+
+def test_a_book_with_an_empty_side_gives_no_fill_not_a_bar_fill():
+    data = build([0.50] * 2, asks=[[]], bids=[[(0.48, 100.0)]])
+    broker = SimBroker(data, 100.0, FREE)
+    order = broker.submit(buy(size=10.0, price=0.55, kind=OrderType.FAK), at(0))
+    assert order.status is OrderStatus.CANCELLED
+    assert "no liquidity" in order.reason
+    unpriced = broker.submit(buy(size=10.0), at(0))
+    assert unpriced.status is OrderStatus.REJECTED
+    assert "no price" in unpriced.reason
+    assert broker.fills == []
+
+
+@pytest.mark.parametrize(
+    ("price", "side", "expected"),
+    [(0.995, "BUY", None), (0.995, "SELL", 0.98), (0.004, "SELL", None), (0.004, "BUY", 0.02)],
+)
+def test_bar_quote_never_clips_through_the_price(price, side, expected):
+    data = build([price] * 2)
+    broker = SimBroker(data, 100.0, FREE)
+    broker.split("m0", 80.0, at(0))
+    order = broker.submit(Order("m0-yes", side, size=60.0, order_type="FAK"), at(0))
+    assert order.status is (OrderStatus.REJECTED if expected is None else OrderStatus.FILLED)
+    prices = [f.price for f in broker.fills]
+    assert prices == ([] if expected is None else [expected])
 
 
 def test_no_price_no_book_cancels_a_marketable_order():
@@ -358,7 +401,7 @@ def test_order_arriving_after_the_market_ended_is_rejected():
     data = build([0.4, 0.5, 0.6], end_minute=1)
     broker = SimBroker(data, 100.0, SimConfig(fees=False, latency_ms=61_000))
     order = broker.submit(buy(size=10.0), at(0))
-    broker.advance(at(2))
+    assert broker.advance(at(2)).updates == [order]
     assert order.status is OrderStatus.REJECTED
     assert "closed" in order.reason
 
@@ -382,7 +425,7 @@ def test_venue_rules_reject_with_a_reason(order, needle):
     out = broker.submit(order, at(0))
     assert out.status is OrderStatus.REJECTED
     assert needle in out.reason
-    assert out in broker.advance(at(0)).updates
+    assert broker.advance(at(0)).updates == []
 
 
 def test_fine_tick_market_accepts_the_finer_price_and_market_minimum_applies():

@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,8 +24,11 @@ from tests.factories import T0, make_market
 N_TIMES = 16
 
 
-def random_dataset(seed: int, with_books: bool) -> Dataset:
-    """Two markets; m0 resolves YES at row 10 (ended at row 8), m1 stays open."""
+def random_dataset(seed: int, with_books: bool, with_trades: bool = False) -> Dataset:
+    """Two markets; m0 resolves YES at row 10 (ended at row 8), m1 stays open.
+
+    With trades, m1's two tokens get random trades around their prices between the rows.
+    """
     rng = np.random.default_rng(seed)
     times = to_ns(T0) + NS_PER_MINUTE * np.arange(N_TIMES, dtype=np.int64)
     end = pd.Timestamp(times[8], tz="UTC").to_pydatetime()
@@ -49,19 +53,36 @@ def random_dataset(seed: int, with_books: bool) -> Dataset:
         books = BookPanel(
             times, np.round(mid - offsets, 2), bid_sz, np.round(mid + offsets, 2), ask_sz
         )
+    trades = None
+    if with_trades:
+        n = 60
+        rows = rng.integers(0, N_TIMES, n)
+        col = rng.integers(2, 4, n)
+        trades = pl.DataFrame(
+            {
+                "ts": times[rows] + rng.integers(1, 60, n) * NS_PER_SECOND,
+                "token_id": [f"m1-{'yes' if c == 2 else 'no'}" for c in col],
+                "price": np.clip(prices[rows, col] + rng.integers(-3, 4, n) / 100, 0.01, 0.99),
+                "size": rng.uniform(1, 30, n).round(1),
+                "side": ["SELL"] * n,
+            }
+        )
     return Dataset(
         markets=markets_frame(markets),
         tokens=tokens_frame(markets),
         times=times,
         prices=prices,
         books=books,
+        trades=trades,
         source="prop",
         synthetic=True,
     )
 
 
 action = st.tuples(
-    st.sampled_from(["mbuy", "nbuy", "msell", "lbuy", "lsell", "fok", "cancel", "split", "merge"]),
+    st.sampled_from(
+        ["mbuy", "nbuy", "msell", "lbuy", "lsell", "gtd", "fok", "cancel", "split", "merge"]
+    ),
     st.integers(0, 3),
     st.floats(0.05, 1.0),
     st.integers(-3, 3),
@@ -72,16 +93,20 @@ action = st.tuples(
 @given(
     seed=st.integers(0, 10_000),
     with_books=st.booleans(),
+    with_trades=st.booleans(),
+    queue=st.booleans(),
     latency_s=st.sampled_from([0, 30, 90]),
     fee_on=st.booleans(),
     plan=st.lists(st.lists(action, max_size=3), min_size=N_TIMES, max_size=N_TIMES),
 )
 def test_accounting_invariants_and_fills_never_beat_the_book(
-    seed, with_books, latency_s, fee_on, plan
+    seed, with_books, with_trades, queue, latency_s, fee_on, plan
 ):
-    data = random_dataset(seed, with_books)
+    data = random_dataset(seed, with_books, with_trades)
     cash0 = 200.0
-    config = SimConfig(latency_ms=latency_s * 1000, fees=fee_on, bar_depth=40.0)
+    config = SimConfig(
+        latency_ms=latency_s * 1000, fees=fee_on, bar_depth=40.0, queue_position=queue
+    )
     broker = SimBroker(data, cash0, config)
     p = broker.portfolio
     limits: dict[str, float | None] = {}
@@ -120,7 +145,7 @@ def test_accounting_invariants_and_fills_never_beat_the_book(
             ref = 0.5 if np.isnan(price) else float(price)
             lim = float(np.clip(round(ref + off / 100, 2), 0.01, 0.99))
             if kind == "split":
-                if p.available_cash() > 1 and broker._open(col, int(t)):
+                if p.available_cash() > 1 and broker.is_open(col, int(t)):
                     amount = round(frac * 10, 2)
                     broker.split(market, amount, int(t))
                     cash_rec -= amount
@@ -130,7 +155,7 @@ def test_accounting_invariants_and_fills_never_beat_the_book(
             if kind == "merge":
                 pair = [col, int(data.complement[col])]
                 sets = min(p.available_shares(c) for c in pair)
-                if sets > 0.01 and broker._open(col, int(t)):
+                if sets > 0.01 and broker.is_open(col, int(t)):
                     amount = np.floor(sets * frac * 100) / 100 or 0.01
                     broker.merge(market, amount, int(t))
                     cash_rec += amount
@@ -140,7 +165,7 @@ def test_accounting_invariants_and_fills_never_beat_the_book(
                 for order in broker.open_orders()[:1]:
                     broker.cancel(order.client_id, int(t))
                 continue
-            order = make_order(kind, token, frac, lim, p.available_shares(col))
+            order = make_order(kind, token, frac, lim, p.available_shares(col), int(t))
             if order is None:
                 continue
             limits[broker.submit(order, int(t)).client_id] = order.price
@@ -150,8 +175,13 @@ def test_accounting_invariants_and_fills_never_beat_the_book(
         assert p.fees_paid() == 0.0
 
 
-def make_order(kind: str, token: str, frac: float, lim: float, held: float) -> Order | None:
+def make_order(
+    kind: str, token: str, frac: float, lim: float, held: float, now: int
+) -> Order | None:
     size = round(5 + frac * 60, 2)
+    if kind == "gtd":
+        expiry = pd.Timestamp(now + int(frac * 300) * NS_PER_SECOND + NS_PER_SECOND, tz="UTC")
+        return Order(token, Side.BUY, size=size, price=lim, order_type="GTD", expiration=expiry)
     if kind == "mbuy":
         return Order(token, Side.BUY, size=size, order_type=OrderType.FAK)
     if kind == "nbuy":

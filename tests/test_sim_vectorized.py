@@ -13,7 +13,7 @@ from alpha_arena.data import Dataset
 from alpha_arena.engine import Engine, HistoricalFeed
 from alpha_arena.errors import ValidationError
 from alpha_arena.sim import SimBroker, SimConfig
-from alpha_arena.sim.vectorized import simulate, simulate_arrays
+from alpha_arena.sim.vectorized import simulate, simulate_arrays, simulate_signals
 from alpha_arena.strategy import Strategy
 from tests.factories import make_dataset
 
@@ -103,14 +103,19 @@ def vbt_portfolio(prices, orders, half, fee, cash, sharing):
     )
 
 
-@pytest.mark.parametrize("sharing", [True, False])
-@pytest.mark.parametrize("seed", [0, 1])
-def test_vectorized_agrees_with_vectorbt_from_orders(seed, sharing):
+@settings(deadline=None, max_examples=12)
+@given(
+    seed=st.integers(0, 1_000),
+    sharing=st.booleans(),
+    half=st.sampled_from([0.0, 0.005, 0.02]),
+    fee=st.sampled_from([0.0, 0.002, 0.01]),
+    cash=st.sampled_from([50.0, 300.0, 5_000.0]),
+)
+def test_vectorized_agrees_with_vectorbt_from_orders(seed, sharing, half, fee, cash):
     rng = np.random.default_rng(seed)
     T, N = 300, 6
     prices = np.clip(0.5 + np.cumsum(rng.normal(0, 0.01, (T, N)), axis=0), 0.05, 0.95)
     orders = random_orders((T, N), seed + 10)
-    half, fee, cash = 0.005, 0.01, 300.0
     ours = simulate_arrays(
         prices, orders=orders, cash=cash, half_spread=half, flat_fee=fee, cash_sharing=sharing
     )
@@ -174,3 +179,26 @@ def test_independent_columns_each_get_the_cash():
 def test_bad_arguments_name_the_field(kwargs, field):
     with pytest.raises(ValidationError, match=field):
         simulate_arrays(**kwargs)
+
+
+@dataclass
+class HoldCheap(Strategy):
+    """Holds `shares` of every YES token priced below `below` (vectorized form only)."""
+
+    below: float = 0.5
+    shares: float = 10.0
+
+    def signals(self, data):
+        cheap = data.prices < self.below
+        return np.where(cheap & data.is_yes[None, :], self.shares, 0.0)
+
+
+def test_simulate_signals_runs_the_vectorized_form_of_a_strategy():
+    data = make_dataset(n_markets=3, n_times=60)
+    config = SimConfig(default_spread=0.0, fees=False)
+    result = simulate_signals(HoldCheap(below=0.55), data, cash=100.0, config=config)
+    same = simulate(data, targets=HoldCheap(below=0.55).signals(data), cash=100.0, config=config)
+    assert result.equity == pytest.approx(same.equity)
+    assert result.trades.sum() > 0
+    with pytest.raises(ValidationError, match="signals"):
+        simulate_signals(Strategy(), data)

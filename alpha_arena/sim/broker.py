@@ -15,17 +15,29 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
+import pandas as pd
 
 from alpha_arena.data import Dataset
 from alpha_arena.data.dataset import NEVER
 from alpha_arena.errors import ValidationError
 from alpha_arena.fees import fee_rates_for, pm_buy_fee_shares, pm_taker_fee
 from alpha_arena.sim.config import SimConfig
-from alpha_arena.sim.kernels import bar_quote, cross_resting, walk_book
+from alpha_arena.sim.kernels import cross_resting, walk_book
 from alpha_arena.sim.portfolio import Portfolio
+from alpha_arena.sim.venue import (
+    BAR,
+    BOOK,
+    MODEL_BAR,
+    MODEL_BOOK,
+    MODEL_TRADES,
+    TRADES,
+    Quote,
+    VenueState,
+)
 from alpha_arena.timeutil import from_ns, to_ns
 from alpha_arena.types import (
     BrokerEvents,
@@ -41,9 +53,11 @@ from alpha_arena.types import (
 )
 
 _EPS = 1e-9
-BOOK = "book"
-BAR = "bar"
-TRADES = "trades"
+
+
+def _stamp(t_ns: int) -> datetime:
+    """The datetime of a ns time (datetimes hold microseconds: the rest is dropped)."""
+    return from_ns(int(t_ns) // 1000 * 1000)
 
 
 @dataclass(slots=True, eq=False)
@@ -73,17 +87,6 @@ class Conversion:
     t_ns: int
 
 
-@dataclass(slots=True)
-class _Quote:
-    """One side of the liquidity an arriving order meets, and where it came from."""
-
-    model: str
-    key: tuple
-    px: np.ndarray
-    sz: np.ndarray
-    levels: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-
 class SimBroker:
     """A simulated venue over `dataset`, starting with `cash` USDC.
 
@@ -109,7 +112,6 @@ class SimBroker:
             if self.config.fees
             else np.zeros(dataset.n_tokens)
         )
-        self._half_default = self.config.default_spread / 2.0
         self._pending: list[_Live] = []
         self._resting: list[_Live] = []
         self._active: dict[str, _Live] = {}
@@ -118,14 +120,8 @@ class SimBroker:
         self._settled = np.zeros(dataset.n_tokens, dtype=bool)
         self._last_row = -1
         self._last_book_row = -1
-        self._taken: dict[tuple, np.ndarray] = {}
         self._resting_arrays: tuple[np.ndarray, ...] | None = None
-        self._book_tokens = self._tokens_with_books()
-        self._trades = self._index_trades()
-        by_trades = np.zeros(dataset.n_tokens, dtype=bool)
-        by_trades[list(self._trades)] = True
-        self._model_of = np.where(by_trades, 2, np.where(self._book_tokens, 1, 0))
-        self._bar_sizes = np.full((2, dataset.n_tokens), self.config.bar_depth)
+        self._venue = VenueState(dataset, self.config)
         self._resolve_due = np.where(np.isnan(dataset.payout), NEVER, dataset.resolve_ns)
         self._next_settle = int(self._resolve_due.min()) if dataset.n_tokens else NEVER
         self._next_until = NEVER
@@ -146,12 +142,17 @@ class SimBroker:
         return [live.order for live in self._active.values()]
 
     def submit(self, order: Order, now_ns: int) -> Order:
-        """Check venue rules now; reject with a reason, or send it to the book (after latency)."""
+        """Check venue rules now; reject with a reason, or send it to the book (after latency).
+
+        What happens inside this call (a rejection, and with latency 0 the whole matching)
+        shows in the returned order's status; its fills are reported by the next `advance`.
+        Later changes (fills, cancels, expiries, rejections on arrival) come from `advance`.
+        """
         now = int(now_ns)
         self._seq += 1
         order.client_id = order.client_id or f"sim{self._seq:08d}"
         if order.created_at is None:
-            order.created_at = from_ns(now)
+            order.created_at = _stamp(now)
         if order.client_id in self._active:
             return self._reject(order, f"duplicate client id {order.client_id!r}")
         try:
@@ -172,14 +173,14 @@ class SimBroker:
             notional_left=math.inf if order.notional is None else float(order.notional),
             checked_ns=arrival,
         )
-        reason = self._reserve(live)
-        if reason:
-            return self._reject(order, reason)
+        self._reserve(live)
         order.status = OrderStatus.PENDING
         self._active[order.client_id] = live
         self._next_until = min(self._next_until, live.until_ns)
         if arrival <= now:
-            self._arrive(live, arrival, self._events)
+            done = BrokerEvents()
+            self._arrive(live, arrival, done)
+            self._events.fills.extend(done.fills)
         else:
             bisect.insort(self._pending, live, key=lambda x: x.arrival_ns)
         return order
@@ -286,7 +287,7 @@ class SimBroker:
         if not math.isfinite(amount) or amount <= 0:
             raise ValidationError("amount", "a number of complete sets > 0", amount)
         yes, no = self._leg_cols(market_id)
-        if not self._open(yes, int(now_ns)):
+        if not self.is_open(yes, int(now_ns)):
             raise ValidationError("market_id", "a market open for trading now", market_id)
         return yes, no
 
@@ -295,6 +296,28 @@ class SimBroker:
     def fill_model_counts(self) -> dict[str, int]:
         """How many fills each fill model produced (book, bar, trades)."""
         return dict(Counter(self.fill_models))
+
+    def fills_frame(self) -> pd.DataFrame:
+        """Every fill as a row, with the fill model that produced it (`model` column)."""
+        rows = [
+            {
+                "timestamp": f.timestamp,
+                "order_id": f.order_id,
+                "token_id": f.token_id,
+                "side": f.side.value,
+                "price": f.price,
+                "size": f.size,
+                "fee_usdc": f.fee_usdc,
+                "fee_shares": f.fee_shares,
+                "fee": f.fee,
+                "liquidity": f.liquidity.value,
+                "model": model,
+            }
+            for f, model in zip(self.fills, self.fill_models, strict=True)
+        ]
+        columns = ["timestamp", "order_id", "token_id", "side", "price", "size", "fee_usdc",
+                   "fee_shares", "fee", "liquidity", "model"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
 
     def fill_model_notes(self) -> list[str]:
         """Plain sentences on the fill assumptions this run relied on, for results and reports."""
@@ -320,7 +343,8 @@ class SimBroker:
 
     # ----- venue rules --------------------------------------------------------------------------
 
-    def _open(self, col: int, t: int) -> bool:
+    def is_open(self, col: int, t: int) -> bool:
+        """Whether the market of token column `col` accepts orders at `t` (ns)."""
         data = self.dataset
         return bool(
             data.start_ns[col] <= t < data.end_ns[col]
@@ -344,8 +368,8 @@ class SimBroker:
         data = self.dataset
         tick = float(data.tick[col])
         resting = order.order_type in (OrderType.GTC, OrderType.GTD)
-        if not self._open(col, now):
-            return f"market of {order.token_id!r} is not open for trading at {from_ns(now)}"
+        if not self.is_open(col, now):
+            return f"market of {order.token_id!r} is not open for trading at {_stamp(now)}"
         if order.price is not None:
             if not on_tick(order.price, tick):
                 return f"price {order.price} is not on the market's tick {tick:g}"
@@ -365,9 +389,14 @@ class SimBroker:
         if not resting:
             value = order.notional
             if value is None:
-                value = order.size * (order.price or self._reference(col, order.side, now))
+                value = order.size * (
+                    order.price or self._venue.reference_price(col, order.side is Side.BUY, now)
+                )
             if math.isnan(value):
-                return f"no price or book for {order.token_id!r} to value a marketable order"
+                return (
+                    f"no price to value a marketable order on {order.token_id!r} "
+                    "(empty book side and no bar price)"
+                )
             if value < self.config.min_marketable_usdc - _EPS:
                 return (
                     f"marketable order worth {value:g} USDC below the minimum "
@@ -388,14 +417,7 @@ class SimBroker:
                 return f"insufficient cash: {cash:.6f} USDC available, {need:.6f} needed"
         return ""
 
-    def _reference(self, col: int, side: Side, t: int) -> float:
-        """The price a marketable order would meet first (best ask / bid, else bar quote)."""
-        quote = self._quote(col, side is Side.BUY, t)
-        if quote is None or not quote.px.size:
-            return math.nan
-        return float(quote.px[0])
-
-    def _reserve(self, live: _Live) -> str:
+    def _reserve(self, live: _Live) -> None:
         order = live.order
         portfolio = self._portfolio
         if not live.is_buy:
@@ -404,7 +426,6 @@ class SimBroker:
         elif order.order_type in (OrderType.GTC, OrderType.GTD):
             live.reserved_cash = float(order.size) * live.limit
             portfolio.reserved_cash += live.reserved_cash
-        return ""
 
     def _release(self, live: _Live) -> None:
         portfolio = self._portfolio
@@ -417,7 +438,6 @@ class SimBroker:
     def _reject(self, order: Order, reason: str) -> Order:
         order.status = OrderStatus.REJECTED
         order.reason = reason
-        self._events.updates.append(order)
         return order
 
     def _close(self, live: _Live, status: OrderStatus, reason: str, events: BrokerEvents) -> None:
@@ -431,102 +451,20 @@ class SimBroker:
             self._resting_arrays = None
         order.status = status
         order.reason = reason
-        events.updates.append(order)
-
-    # ----- liquidity ----------------------------------------------------------------------------
-
-    def _tokens_with_books(self) -> np.ndarray:
-        books = self.dataset.books
-        if books is None:
-            return np.zeros(self.dataset.n_tokens, dtype=bool)
-        return ((books.bid_sz > 0).any(axis=(0, 2))) | ((books.ask_sz > 0).any(axis=(0, 2)))
-
-    def _index_trades(self) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        trades = self.dataset.trades
-        out: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        if trades is None or trades.height == 0:
-            return out
-        for (token,), part in trades.sort("ts").group_by("token_id", maintain_order=True):
-            try:
-                col = self.dataset.column(token)
-            except KeyError:
-                continue
-            out[col] = (
-                part["ts"].to_numpy().astype(np.int64),
-                part["price"].to_numpy().astype(np.float64),
-                part["size"].to_numpy().astype(np.float64),
-            )
-        return out
-
-    def _book_row(self, t: int) -> int:
-        books = self.dataset.books
-        if books is None:
-            return -1
-        row = books.index_at(t)
-        max_age = self.config.book_max_age_ms
-        if row >= 0 and max_age is not None and t - books.times[row] > max_age * 1_000_000:
-            return -1
-        return row
-
-    def _grid_row(self, t: int) -> int:
-        return int(np.searchsorted(self.dataset.times, t, side="right")) - 1
-
-    def _half_spread(self, col: int, t: int) -> float:
-        books = self.dataset.books
-        if books is not None and self._book_tokens[col]:
-            row = books.index_at(t)
-            if row >= 0 and books.ask_sz[row, col, 0] > 0 and books.bid_sz[row, col, 0] > 0:
-                return float(books.ask_px[row, col, 0] - books.bid_px[row, col, 0]) / 2.0
-        return self._half_default
-
-    def _quote(self, col: int, is_buy: bool, t: int) -> _Quote | None:
-        """The liquidity a marketable order meets at `t`, less what this broker already took."""
-        books = self.dataset.books
-        row = self._book_row(t) if self._book_tokens[col] else -1
-        if row >= 0 and ((books.bid_sz[row, col] > 0).any() or (books.ask_sz[row, col] > 0).any()):
-            px_all = books.ask_px if is_buy else books.bid_px
-            sz_all = books.ask_sz if is_buy else books.bid_sz
-            key = (BOOK, row, col, is_buy)
-            return self._net(_Quote(BOOK, key, px_all[row, col], sz_all[row, col]))
-        k = self._grid_row(t)
-        price = self.dataset.prices[k, col] if k >= 0 else math.nan
-        if math.isnan(price):
-            return None
-        bid, ask = bar_quote(price, self._half_spread(col, t), float(self.dataset.tick[col]))
-        px = np.array([ask if is_buy else bid])
-        key = (BAR, k, col, is_buy)
-        return self._net(_Quote(BAR, key, px, np.array([self.config.bar_depth])))
-
-    def _net(self, quote: _Quote) -> _Quote:
-        taken = self._taken.get(quote.key)
-        if taken is not None:
-            quote.sz = np.maximum(quote.sz - taken, 0.0)
-        return quote
-
-    def _consume(self, quote: _Quote, take: np.ndarray) -> None:
-        key = quote.key
-        if key[0] == BAR:
-            stale = [k for k in self._taken if k[0] == BAR and k[1] != key[1]]
-        else:
-            stale = [k for k in self._taken if k[0] == BOOK and k[1] != key[1]]
-        for k in stale:
-            del self._taken[k]
-        if key in self._taken:
-            self._taken[key] = self._taken[key] + take
-        else:
-            self._taken[key] = take.copy()
+        if status is not OrderStatus.FILLED:
+            events.updates.append(order)
 
     # ----- matching -----------------------------------------------------------------------------
 
     def _arrive(self, live: _Live, t: int, events: BrokerEvents) -> None:
         order = live.order
-        if not self._open(live.col, t):
+        if not self.is_open(live.col, t):
             self._close(
                 live, OrderStatus.REJECTED, "market closed before the order arrived", events
             )
             return
         resting = order.order_type in (OrderType.GTC, OrderType.GTD)
-        quote = self._quote(live.col, live.is_buy, t)
+        quote = self._venue.quote(live.col, live.is_buy, t)
         if quote is not None:
             self._take(live, quote, t, events)
         if not live.order.is_active:
@@ -537,7 +475,7 @@ class SimBroker:
                 return
             order.status = OrderStatus.OPEN
             if self.config.queue_position and quote is not None and quote.model == BOOK:
-                live.queue_ahead = self._queue_at(live, t)
+                live.queue_ahead = self._venue.queue_at(live.col, live.is_buy, live.limit, t)
             self._resting.append(live)
             self._resting_arrays = None
             return
@@ -557,17 +495,7 @@ class SimBroker:
             return live.notional_left if live.notional_left > _EPS else 0.0
         return order.remaining
 
-    def _queue_at(self, live: _Live, t: int) -> float:
-        books = self.dataset.books
-        row = self._book_row(t)
-        if books is None or row < 0:
-            return 0.0
-        px = books.bid_px if live.is_buy else books.ask_px
-        sz = books.bid_sz if live.is_buy else books.ask_sz
-        at = np.abs(px[row, live.col] - live.limit) < _EPS
-        return float(sz[row, live.col][at].sum())
-
-    def _take(self, live: _Live, quote: _Quote, t: int, events: BrokerEvents) -> None:
+    def _take(self, live: _Live, quote: Quote, t: int, events: BrokerEvents) -> None:
         order = live.order
         shares = order.remaining if order.size is not None else math.inf
         budget = math.inf
@@ -587,7 +515,7 @@ class SimBroker:
                 return
         if got <= 0:
             return
-        self._consume(quote, take)
+        self._venue.consume(quote, take)
         for level in np.flatnonzero(take > 0):
             self._fill(
                 live,
@@ -625,7 +553,7 @@ class SimBroker:
             order.side,
             price,
             size,
-            from_ns(t),
+            _stamp(t),
             fee_usdc,
             fee_shares,
             liquidity,
@@ -660,45 +588,26 @@ class SimBroker:
                 np.array([x.order.remaining for x in rest], dtype=np.float64),
                 np.array([x.arrival_ns for x in rest], dtype=np.int64),
                 np.array([x.until_ns for x in rest], dtype=np.int64),
-                self._model_of[cols],
+                self._venue.model_of[cols],
             )
         return self._resting_arrays
 
     def _cross_resting(self, now: int, events: BrokerEvents) -> None:
         data = self.dataset
-        row_now = self._grid_row(now)
+        row_now = self._venue.grid_row(now)
         book_now = data.books.index_at(now) if data.books is not None else -1
         if self._resting:
             models = self._arrays()[-1]
-            if (models == 1).any():
+            if (models == MODEL_BOOK).any():
                 for row in range(self._last_book_row + 1, book_now + 1):
-                    self._cross_book_row(row, events)
-            if (models == 0).any():
+                    self._apply_cross(*self._venue.book_reference(row), BOOK, events)
+            if (models == MODEL_BAR).any():
                 for row in range(self._last_row + 1, row_now + 1):
-                    self._cross_bar_row(row, events)
-            if (models == 2).any():
+                    self._apply_cross(*self._venue.bar_reference(row), BAR, events)
+            if (models == MODEL_TRADES).any():
                 self._cross_trades(now, events)
         self._last_row = max(self._last_row, row_now)
         self._last_book_row = max(self._last_book_row, book_now)
-
-    def _cross_bar_row(self, row: int, events: BrokerEvents) -> None:
-        price = np.where(self._model_of == 0, self.dataset.prices[row], np.nan)
-        ref_px = np.vstack([price, price])
-        self._apply_cross(int(self.dataset.times[row]), ref_px, self._bar_sizes, BAR, events)
-
-    def _cross_book_row(self, row: int, events: BrokerEvents) -> None:
-        books = self.dataset.books
-        mask = self._model_of == 1
-        ask_ok = (books.ask_sz[row, :, 0] > 0) & mask
-        bid_ok = (books.bid_sz[row, :, 0] > 0) & mask
-        ref_px = np.vstack(
-            [
-                np.where(ask_ok, books.ask_px[row, :, 0], np.nan),
-                np.where(bid_ok, books.bid_px[row, :, 0], np.nan),
-            ]
-        )
-        ref_sz = np.vstack([books.ask_sz[row, :, 0], books.bid_sz[row, :, 0]])
-        self._apply_cross(int(books.times[row]), ref_px, ref_sz, BOOK, events)
 
     def _apply_cross(
         self, t: int, ref_px: np.ndarray, ref_sz: np.ndarray, model: str, events: BrokerEvents
@@ -719,9 +628,9 @@ class SimBroker:
 
     def _cross_trades(self, now: int, events: BrokerEvents) -> None:
         for live in list(self._resting):
-            if live.col not in self._trades:
+            if live.col not in self._venue.trades:
                 continue
-            ts, px, sz = self._trades[live.col]
+            ts, px, sz = self._venue.trades[live.col]
             start = max(live.checked_ns, live.arrival_ns)
             end = min(now, live.until_ns - 1)
             lo = int(np.searchsorted(ts, start, side="right"))
@@ -774,7 +683,7 @@ class SimBroker:
                 str(data.token_ids[col]),
                 shares,
                 float(data.payout[col]),
-                from_ns(int(data.resolve_ns[col])),
+                _stamp(int(data.resolve_ns[col])),
                 ResolutionState(states[col]),
             )
             self._portfolio.apply_settlement(int(col), settlement)

@@ -128,10 +128,18 @@ def cross_resting(
 @njit(cache=True)
 def bar_quote(price: float, half_spread: float, tick: float) -> tuple[float, float]:
     """(bid, ask) of the no-book fill model: price ∓ half the spread, rounded away from the
-    price to the tick (bid down, ask up) and kept inside [tick, 1 − tick]."""
+    price to the tick (bid down, ask up) and kept inside [tick, 1 − tick].
+
+    A side that the clipping would move through the price (a bar at 0.995 on a 0.01 tick
+    has no ask above it) is NaN: no fill is ever better than the bar price.
+    """
     steps_bid = math.floor((price - half_spread) / tick + 1e-9)
     steps_ask = math.ceil((price + half_spread) / tick - 1e-9)
     top = round(1.0 / tick) - 1
-    steps_bid = min(max(steps_bid, 1), top)
-    steps_ask = min(max(steps_ask, 1), top)
-    return round(steps_bid * tick, 10), round(steps_ask * tick, 10)
+    bid = round(min(max(steps_bid, 1), top) * tick, 10)
+    ask = round(min(max(steps_ask, 1), top) * tick, 10)
+    if bid > price + 1e-9:
+        bid = math.nan
+    if ask < price - 1e-9:
+        ask = math.nan
+    return bid, ask

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit, prange
@@ -33,6 +34,9 @@ from alpha_arena.errors import ValidationError
 from alpha_arena.fees import fee_rates_for, pm_buy_fee_shares, pm_taker_fee
 from alpha_arena.sim.config import SimConfig
 from alpha_arena.sim.kernels import bar_quote
+
+if TYPE_CHECKING:
+    from alpha_arena.strategy import Strategy
 
 _DUST = 1e-9
 
@@ -67,6 +71,7 @@ class VectorResult:
 
 @njit(cache=True)
 def _quote(price: float, half: float, tick: float) -> tuple[float, float]:
+    """(bid, ask) around a bar price: `bar_quote` on a tick, unrounded when tick is 0."""
     if tick > 0.0:
         return bar_quote(price, half, tick)
     return max(price - half, 0.0), min(price + half, 1.0)
@@ -89,7 +94,7 @@ def _trade(
     """(cash change, share change, fee value) of one order of `want` shares (sign = side)."""
     bid, ask = _quote(price, half, tick)
     if want > 0.0:
-        if cash <= _DUST or ask <= 0.0 or want * ask < min_usdc - _DUST:
+        if cash <= _DUST or not ask > 0.0 or want * ask < min_usdc - _DUST:
             return 0.0, 0.0, 0.0
         unit = ask * (1.0 + flat_fee) if flat_fee >= 0.0 else ask
         q = min(want, depth, cash / unit)
@@ -100,7 +105,7 @@ def _trade(
             return -(q * ask + fee), q, fee
         fee_shares = pm_buy_fee_shares(q, ask, fee_rate, fee_exponent)
         return -q * ask, q - fee_shares, fee_shares * ask
-    if -want * bid < min_usdc - _DUST:
+    if math.isnan(bid) or -want * bid < min_usdc - _DUST:
         return 0.0, 0.0, 0.0
     q = min(-want, held, depth)
     if q <= 0.0:
@@ -135,7 +140,16 @@ def _settle_and_mark(
 
 
 @njit(cache=True)
-def _open_at(t: int, i: int, times, start, end, resolve, settled) -> bool:
+def _open_at(
+    t: int,
+    i: int,
+    times: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    resolve: np.ndarray,
+    settled: np.ndarray,
+) -> bool:
+    """True when token i's market accepts orders at row t."""
     now = times[t]
     return start[i] <= now and now < end[i] and now < resolve[i] and not settled[i]
 
@@ -145,6 +159,7 @@ def _run_shared(
     prices, amounts, is_target, times, cash0, half, tick, depth, fee_rate, fee_exponent,
     flat_fee, min_usdc, start, end, resolve, payout,
 ):  # fmt: skip
+    """One account over all tokens: rows in time order, tokens in column order per row."""
     T, N = prices.shape
     cash_open = np.empty(T)
     equity_open = np.empty(T)
@@ -201,6 +216,7 @@ def _run_columns(
     prices, amounts, is_target, times, cash0, half, tick, depth, fee_rate, fee_exponent,
     flat_fee, min_usdc, start, end, resolve, payout,
 ):  # fmt: skip
+    """One account per token column, columns in parallel; paths built (N, T), returned (T, N)."""
     T, N = prices.shape
     cash_open = np.empty((N, T))
     equity_open = np.empty((N, T))
@@ -377,3 +393,24 @@ def simulate(
         payout=data.payout,
         cash_sharing=cash_sharing,
     )
+
+
+def simulate_signals(
+    strategy: Strategy,
+    data: Dataset,
+    *,
+    cash: float = 10_000.0,
+    config: SimConfig | None = None,
+    cash_sharing: bool = True,
+) -> VectorResult:
+    """Run a strategy's vectorized form: its `signals(data)` target shares, simulated.
+
+    For sweeps over parameters: build one strategy per parameter set and call this for
+    each (joblib parallelizes it); the event engine remains the reference for fills.
+    """
+    targets = strategy.signals(data)
+    if targets is None:
+        raise ValidationError(
+            "strategy", "a strategy whose signals(data) returns target shares", type(strategy)
+        )
+    return simulate(data, targets=targets, cash=cash, config=config, cash_sharing=cash_sharing)
