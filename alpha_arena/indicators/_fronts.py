@@ -43,7 +43,7 @@ def _numeric(field: str, dtype: object, ok: bool) -> None:
 def _from_numpy(value: np.ndarray, field: str) -> np.ndarray:
     kind = value.dtype.kind
     _numeric(field, value.dtype, kind in "iuf")
-    return np.ascontiguousarray(value, dtype=np.float64)
+    return np.asarray(value, dtype=np.float64)
 
 
 def _from_pandas(value: pd.Series | pd.DataFrame, field: str) -> tuple[np.ndarray, Frame]:
@@ -51,12 +51,12 @@ def _from_pandas(value: pd.Series | pd.DataFrame, field: str) -> tuple[np.ndarra
         dtype = value.dtype
         _numeric(field, dtype, pd.api.types.is_numeric_dtype(dtype) and dtype.kind != "b")
         array = value.to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.ascontiguousarray(array), Frame("pandas", value.index, None, value.name)
+        return array, Frame("pandas", value.index, None, value.name)
     for column, dtype in value.dtypes.items():
         ok = pd.api.types.is_numeric_dtype(dtype) and dtype.kind != "b"
         _numeric(f"{field}[{column!r}]", dtype, ok)
     array = value.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.ascontiguousarray(array), Frame("pandas", value.index, tuple(value.columns))
+    return array, Frame("pandas", value.index, tuple(value.columns))
 
 
 def _from_polars(value: Any, field: str) -> tuple[np.ndarray, Frame]:
@@ -65,22 +65,25 @@ def _from_polars(value: Any, field: str) -> tuple[np.ndarray, Frame]:
     if isinstance(value, pl.Series):
         _numeric(field, value.dtype, value.dtype.is_numeric())
         array = value.cast(pl.Float64).fill_null(float("nan")).to_numpy()
-        return np.ascontiguousarray(array, dtype=np.float64), Frame("polars", name=value.name)
+        return np.asarray(array, dtype=np.float64), Frame("polars", name=value.name)
     if isinstance(value, pl.DataFrame):
         for column, dtype in value.schema.items():
             _numeric(f"{field}[{column!r}]", dtype, dtype.is_numeric())
         cast = value.select(pl.all().cast(pl.Float64).fill_null(float("nan")))
-        array = cast.to_numpy(order="c")
-        return np.ascontiguousarray(array, dtype=np.float64), Frame(
-            "polars", columns=tuple(value.columns)
-        )
+        array = cast.to_numpy(order="fortran")
+        return np.asarray(array, dtype=np.float64), Frame("polars", columns=tuple(value.columns))
     raise ValidationError(field, "a polars Series or DataFrame", type(value).__name__)
 
 
 def to_array(
-    value: object, field: str, ndims: tuple[int, ...] = (1, 2)
+    value: object, field: str, ndims: tuple[int, ...] = (1, 2), panel: bool = True
 ) -> tuple[np.ndarray, Frame]:
-    """A contiguous float64 array of `value` and the frame to rebuild its kind."""
+    """A float64 array of `value` and the frame to rebuild its kind.
+
+    A series comes back C-contiguous; a (time, markets) panel (`panel`, 2-D) comes back
+    Fortran-ordered, so each market's column is contiguous for the 2-D kernels (free
+    for pandas frames, which already store columns that way); other arrays C-ordered.
+    """
     if isinstance(value, np.ndarray):
         array, frame = _from_numpy(value, field), Frame("numpy")
     elif isinstance(value, (pd.Series, pd.DataFrame)):
@@ -96,7 +99,9 @@ def to_array(
     if array.ndim not in ndims:
         shown = " or ".join(f"{n}-D" for n in ndims)
         raise ValidationError(field, f"a {shown} array", f"{array.ndim}-D shape {array.shape}")
-    return array, frame
+    if panel and array.ndim == 2:
+        return np.asfortranarray(array), frame
+    return np.ascontiguousarray(array), frame
 
 
 def from_array(array: np.ndarray, frame: Frame) -> Any:
@@ -135,7 +140,7 @@ def apply(
     for field, value in inputs.items():
         if levels and not isinstance(value, np.ndarray):
             raise ValidationError(field, "a numpy level array", type(value).__name__)
-        array, frame = to_array(value, field, ndims)
+        array, frame = to_array(value, field, ndims, panel=not levels)
         if arrays and array.shape != arrays[0].shape:
             first = next(iter(inputs))
             raise ValidationError(field, f"the shape of {first} {arrays[0].shape}", array.shape)

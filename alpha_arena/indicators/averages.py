@@ -1,8 +1,9 @@
 """Moving averages and MACD: numba kernels in a 1-D form and a 2-D (time × markets) form.
 
 Every `*_1d(x, ...)` takes a contiguous float64 series and every `*_2d(x, ...)` a
-(time, markets) matrix whose markets are computed in parallel (`prange`). Warm-up rows
-and missing rows are NaN; a missing row is skipped, not treated as a value.
+(time, markets) matrix whose markets are computed in parallel (`prange`); pass it
+Fortran-ordered (each market contiguous, as the fronts do) or each market is read with
+a stride. Warm-up rows and missing rows are NaN; a missing row is skipped.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators._layout import gather, n_blocks, scatter
 from alpha_arena.indicators.rolling import ema_into, ema_step, window_moments
 
 
@@ -130,14 +130,11 @@ def sma_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def sma_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`sma_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _sma(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _sma(xt[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -151,14 +148,11 @@ def ema_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def ema_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`ema_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _ema(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _ema(xt[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -172,14 +166,11 @@ def wma_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def wma_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`wma_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _wma(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _wma(xt[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -193,14 +184,11 @@ def dema_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def dema_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`dema_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _dema(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _dema(xt[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -214,14 +202,11 @@ def tema_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def tema_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`tema_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _tema(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _tema(xt[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -241,15 +226,10 @@ def macd_2d(
     x: np.ndarray, fast: int, slow: int, signal: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`macd_1d` of every column (market) of a (time, markets) matrix."""
-    line = np.empty_like(x)
-    sig = np.empty_like(x)
-    hist = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty((3, cols.shape[0], cols.shape[1]))
-        for q in range(cols.shape[0]):
-            _macd(cols[q], fast, slow, signal, res[0, q], res[1, q], res[2, q])
-        scatter(line, res[0], b)
-        scatter(sig, res[1], b)
-        scatter(hist, res[2], b)
-    return line, sig, hist
+    xt = x.T
+    line = np.empty_like(xt)
+    sig = np.empty_like(xt)
+    hist = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _macd(xt[j], fast, slow, signal, line[j], sig[j], hist[j])
+    return line.T, sig.T, hist.T

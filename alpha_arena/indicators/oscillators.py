@@ -1,7 +1,8 @@
 """Oscillators: RSI (Wilder), momentum, rate of change and the stochastic %K/%D.
 
 Kernels come as `*_1d` (a contiguous float64 series) and `*_2d` (a (time, markets)
-matrix, markets in parallel). Missing rows are skipped and give NaN; see rolling.py.
+matrix, markets in parallel; fastest Fortran-ordered). Missing rows are skipped and
+give NaN; see rolling.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators._layout import gather, n_blocks, scatter
 from alpha_arena.indicators.averages import _sma
 from alpha_arena.indicators.rolling import lagged_into
 
@@ -122,14 +122,11 @@ def rsi_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def rsi_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`rsi_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _rsi(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _rsi(xt[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -143,14 +140,11 @@ def mom_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def mom_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`mom_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            lagged_into(cols[q], length, False, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        lagged_into(xt[j], length, False, out[j])
+    return out.T
 
 
 @kernel
@@ -164,14 +158,11 @@ def roc_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def roc_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`roc_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            lagged_into(cols[q], length, True, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        lagged_into(xt[j], length, True, out[j])
+    return out.T
 
 
 @kernel
@@ -190,14 +181,9 @@ def stoch_2d(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, k: int, smooth_k: int, d: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """`stoch_1d` of every column (market) of (time, markets) matrices."""
-    k_out = np.empty_like(close)
-    d_out = np.empty_like(close)
-    for b in prange(n_blocks(close)):
-        hs, ls, cs = gather(high, b), gather(low, b), gather(close, b)
-        ks = np.empty_like(cs)
-        ds = np.empty_like(cs)
-        for q in range(cs.shape[0]):
-            _stoch(hs[q], ls[q], cs[q], k, smooth_k, d, ks[q], ds[q])
-        scatter(k_out, ks, b)
-        scatter(d_out, ds, b)
-    return k_out, d_out
+    ht, lt, ct = high.T, low.T, close.T
+    k_out = np.empty_like(ct)
+    d_out = np.empty_like(ct)
+    for j in prange(ct.shape[0]):
+        _stoch(ht[j], lt[j], ct[j], k, smooth_k, d, k_out[j], d_out[j])
+    return k_out.T, d_out.T

@@ -15,7 +15,6 @@ from numba import prange
 
 from alpha_arena.fees.polymarket import pm_fee_per_share
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators._layout import gather, n_blocks, scatter
 from alpha_arena.indicators.rolling import lagged_into, window_moments
 
 
@@ -100,14 +99,11 @@ def logodds_momentum_1d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
 @parallel_kernel
 def logodds_momentum_2d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
     """`logodds_momentum_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(p)
-    for b in prange(n_blocks(p)):
-        cols = gather(p, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _logodds_mom(cols[q], length, eps, res[q])
-        scatter(out, res, b)
-    return out
+    xt = p.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _logodds_mom(xt[j], length, eps, out[j])
+    return out.T
 
 
 @kernel
@@ -121,14 +117,11 @@ def logodds_vol_1d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
 @parallel_kernel
 def logodds_vol_2d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
     """`logodds_vol_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(p)
-    for b in prange(n_blocks(p)):
-        cols = gather(p, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _logodds_vol(cols[q], length, eps, res[q])
-        scatter(out, res, b)
-    return out
+    xt = p.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _logodds_vol(xt[j], length, eps, out[j])
+    return out.T
 
 
 @parallel_kernel

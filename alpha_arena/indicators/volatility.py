@@ -1,7 +1,8 @@
 """Dispersion indicators: rolling std, z-score, Bollinger Bands, ATR, realized volatility.
 
 Kernels come as `*_1d` (a contiguous float64 series) and `*_2d` (a (time, markets)
-matrix, markets in parallel). Missing rows are skipped and give NaN; see rolling.py.
+matrix, markets in parallel; fastest Fortran-ordered). Missing rows are skipped and
+give NaN; see rolling.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators._layout import gather, n_blocks, scatter
 from alpha_arena.indicators.rolling import ema_into, window_moments
 
 
@@ -104,14 +104,11 @@ def stdev_1d(x: np.ndarray, length: int, ddof: int) -> np.ndarray:
 @parallel_kernel
 def stdev_2d(x: np.ndarray, length: int, ddof: int) -> np.ndarray:
     """`stdev_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _stdev(cols[q], length, ddof, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _stdev(xt[j], length, ddof, out[j])
+    return out.T
 
 
 @kernel
@@ -125,14 +122,11 @@ def zscore_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def zscore_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`zscore_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _zscore(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _zscore(xt[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -150,17 +144,11 @@ def bbands_2d(
     x: np.ndarray, length: int, width: float, ddof: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`bbands_1d` of every column (market) of a (time, markets) matrix."""
-    outs = np.empty((5, x.shape[0], x.shape[1]))
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty((5, cols.shape[0], cols.shape[1]))
-        for q in range(cols.shape[0]):
-            _bbands(
-                cols[q], length, width, ddof, res[0, q], res[1, q], res[2, q], res[3, q], res[4, q]
-            )
-        for r in range(5):
-            scatter(outs[r], res[r], b)
-    return outs[0], outs[1], outs[2], outs[3], outs[4]
+    xt = x.T
+    o = np.empty((5, xt.shape[0], xt.shape[1]))
+    for j in prange(xt.shape[0]):
+        _bbands(xt[j], length, width, ddof, o[0, j], o[1, j], o[2, j], o[3, j], o[4, j])
+    return o[0].T, o[1].T, o[2].T, o[3].T, o[4].T
 
 
 @kernel
@@ -174,14 +162,11 @@ def atr_1d(high: np.ndarray, low: np.ndarray, close: np.ndarray, length: int) ->
 @parallel_kernel
 def atr_2d(high: np.ndarray, low: np.ndarray, close: np.ndarray, length: int) -> np.ndarray:
     """`atr_1d` of every column (market) of (time, markets) matrices."""
-    out = np.empty_like(close)
-    for b in prange(n_blocks(close)):
-        hs, ls, cs = gather(high, b), gather(low, b), gather(close, b)
-        res = np.empty_like(cs)
-        for q in range(cs.shape[0]):
-            _atr(hs[q], ls[q], cs[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    ht, lt, ct = high.T, low.T, close.T
+    out = np.empty_like(ct)
+    for j in prange(ct.shape[0]):
+        _atr(ht[j], lt[j], ct[j], length, out[j])
+    return out.T
 
 
 @kernel
@@ -195,11 +180,8 @@ def realized_vol_1d(x: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def realized_vol_2d(x: np.ndarray, length: int) -> np.ndarray:
     """`realized_vol_1d` of every column (market) of a (time, markets) matrix."""
-    out = np.empty_like(x)
-    for b in prange(n_blocks(x)):
-        cols = gather(x, b)
-        res = np.empty_like(cols)
-        for q in range(cols.shape[0]):
-            _realized_vol(cols[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    xt = x.T
+    out = np.empty_like(xt)
+    for j in prange(xt.shape[0]):
+        _realized_vol(xt[j], length, out[j])
+    return out.T

@@ -1,8 +1,8 @@
 """Volume indicators: on-balance volume and VWAP (cumulative or over a rolling window).
 
 Kernels come as `*_1d` (contiguous float64 series) and `*_2d` ((time, markets)
-matrices, markets in parallel). A row is missing if its price or volume is not finite;
-missing rows are skipped and give NaN.
+matrices, markets in parallel; fastest Fortran-ordered). A row is missing if its price
+or volume is not finite; missing rows are skipped and give NaN.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators._layout import gather, n_blocks, scatter
 
 
 @kernel
@@ -91,14 +90,11 @@ def obv_1d(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
 @parallel_kernel
 def obv_2d(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
     """`obv_1d` of every column (market) of (time, markets) matrices."""
-    out = np.empty_like(close)
-    for b in prange(n_blocks(close)):
-        cs, vs = gather(close, b), gather(volume, b)
-        res = np.empty_like(cs)
-        for q in range(cs.shape[0]):
-            _obv(cs[q], vs[q], res[q])
-        scatter(out, res, b)
-    return out
+    ct, vt = close.T, volume.T
+    out = np.empty_like(ct)
+    for j in prange(ct.shape[0]):
+        _obv(ct[j], vt[j], out[j])
+    return out.T
 
 
 @kernel
@@ -112,11 +108,8 @@ def vwap_1d(price: np.ndarray, volume: np.ndarray, length: int) -> np.ndarray:
 @parallel_kernel
 def vwap_2d(price: np.ndarray, volume: np.ndarray, length: int) -> np.ndarray:
     """`vwap_1d` of every column (market) of (time, markets) matrices."""
-    out = np.empty_like(price)
-    for b in prange(n_blocks(price)):
-        ps, vs = gather(price, b), gather(volume, b)
-        res = np.empty_like(ps)
-        for q in range(ps.shape[0]):
-            _vwap(ps[q], vs[q], length, res[q])
-        scatter(out, res, b)
-    return out
+    pt, vt = price.T, volume.T
+    out = np.empty_like(pt)
+    for j in prange(pt.shape[0]):
+        _vwap(pt[j], vt[j], length, out[j])
+    return out.T
