@@ -193,17 +193,18 @@ def test_reported_opportunities_fill_and_add_up(seed, legs, levels, side, min_ed
     ]
     kind = (CROSS_VENUE if legs == 2 else NEGRISK_BUY) if side == BUY else NEGRISK_SELL
     baskets = make_baskets(kind, side, [f"b{b}" for b in range(n)], [None] * n, row_legs)
+    row_of = {token: row for basket in row_legs for row, token, _, _ in basket}
     table = scan_arrays([baskets], px, sz, px, sz, time_ns=0, min_edge=min_edge)
     for _, opp in table.iterrows():
-        assert opp["profit"] > 0 and opp["edge"] >= min_edge
+        assert opp["profit"] > 0
+        assert opp["edge"] >= min_edge
         assert opp["fees"] >= 0
         got, cash = [], 0.0
         for leg in opp["legs"]:
-            row = int(leg["token"].split("-")[1]) + legs * int(leg["token"][1:].split("-")[0])
+            row = row_of[leg["token"]]
             assert _fillable(px[row], sz[row], leg, leg["side"])
             assert leg["fee"] >= 0
             book = _levels(px, sz, row)
-            per_units = []
             left = leg["size"]
             leg_cash = leg_got = 0.0
             for p, s in book:
@@ -218,7 +219,6 @@ def test_reported_opportunities_fill_and_add_up(seed, legs, levels, side, min_ed
                     charged = polymarket_fee(gross, p, leg["side"], fee_rate=rates[row])
                     leg_cash += gross * p - charged.usdc
                     leg_got += gross - charged.shares
-                per_units.append(gross)
             assert leg_cash == pytest.approx(leg["cash"], rel=1e-9, abs=1e-9)
             got.append(leg_got)
             cash += leg_cash
@@ -237,7 +237,7 @@ def test_hand_worked_complement_buy():
     venues = np.zeros(2, dtype=np.int64)
     starts = np.array([0, 2], dtype=np.int64)
     out = scan_baskets(px, sz, np.arange(2), rates, venues, starts, BUY, 0.0)
-    sets, profit, capital, leg_size, leg_worst, leg_cash, leg_fee = (x[0:2] for x in out)
+    sets, profit, capital, leg_size, leg_worst, _leg_cash, leg_fee = (x[0:2] for x in out)
     # NO is the thinner leg in received shares: 100 - 100*0.04*0.55 = 97.8 received.
     assert sets[0] == pytest.approx(97.8)
     # YES must deliver 97.8 too: 97.8 / (1 - 0.04*0.5) = 99.79591836... gross.
@@ -262,7 +262,8 @@ def test_hand_worked_complement_sell_and_no_fee_market():
         px, sz, np.arange(2), np.zeros(2), np.zeros(2, dtype=np.int64), starts, SELL, 0.0
     )
     sets, profit, capital = out[0][0], out[1][0], out[2][0]
-    assert sets == 10.0 and capital == 10.0
+    assert sets == 10.0
+    assert capital == 10.0
     assert profit == pytest.approx(0.5)
     assert out[6][0] == out[6][1] == 0.0
 
@@ -274,11 +275,13 @@ def test_no_opportunity_when_fees_eat_the_edge():
     starts = np.array([0, 2], dtype=np.int64)
     rates = np.full(2, 0.072)
     out = scan_baskets(px, sz, np.arange(2), rates, np.zeros(2, dtype=np.int64), starts, BUY, 0.0)
-    assert out[0][0] == 0.0 and out[1][0] == 0.0
+    assert out[0][0] == 0.0
+    assert out[1][0] == 0.0
     free = scan_baskets(
         px, sz, np.arange(2), np.zeros(2), np.zeros(2, dtype=np.int64), starts, BUY, 0.0
     )
-    assert free[0][0] == 100.0 and free[1][0] == pytest.approx(1.0)
+    assert free[0][0] == 100.0
+    assert free[1][0] == pytest.approx(1.0)
 
 
 def test_kalshi_leg_pays_fee_in_usdc_ceiled_to_the_cent():
