@@ -19,24 +19,41 @@ from alpha_arena.types import Fill, Order
 SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("total_return", "Total return", "pct"),
     ("pnl", "PnL (USDC)", "money"),
-    ("final_equity", "Final equity (USDC)", "money"),
+    ("end_equity", "Final equity (USDC)", "money"),
     ("sharpe", "Sharpe (daily, ann.)", "num"),
     ("sortino", "Sortino (daily, ann.)", "num"),
     ("max_drawdown", "Max drawdown", "pct"),
     ("calmar", "Calmar", "num"),
-    ("win_rate", "Win rate", "pct"),
+    ("win_rate", "Win rate (per token)", "pct"),
     ("profit_factor", "Profit factor", "num"),
     ("trades", "Trades (fills)", "int"),
-    ("turnover", "Turnover (USDC)", "money"),
+    ("orders", "Orders", "int"),
+    ("rejected_orders", "Rejected orders", "int"),
+    ("turnover", "Turnover (x capital)", "num"),
     ("fees_paid", "Fees paid (USDC)", "money"),
-    ("exposure", "Time exposed", "pct"),
-    ("capital_locked", "Capital awaiting resolution", "money"),
-    ("brier", "Brier score", "num"),
-    ("brier_skill", "Brier skill vs market", "num"),
-    ("log_loss", "Log loss", "num"),
-    ("edge_gap", "Edge gap (paper − realized)", "money"),
+    ("exposure", "Time with positions", "pct"),
+    ("max_locked", "Max capital locked (USDC)", "money"),
+    ("forecast.n", "Forecasts scored", "int"),
+    ("forecast.brier", "Brier score", "num"),
+    ("forecast.brier_skill", "Brier skill vs market", "num"),
+    ("forecast.log_loss", "Log loss", "num"),
+    ("edge_gap.gap_usdc", "Edge gap: paper - real (USDC)", "money"),
+    ("edge_gap.gap_bps", "Edge gap (bps of notional)", "num"),
 )
 """(stats key, label, format) of the summary table, in order; missing keys are skipped."""
+
+
+_MISSING = object()
+
+
+def _lookup(stats: dict[str, Any], key: str) -> Any:
+    """`stats["a"]["b"]` for the key "a.b"; `_MISSING` when absent."""
+    value: Any = stats
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
 
 
 def _format(value: Any, kind: str) -> str:
@@ -163,8 +180,9 @@ class BacktestResult:
             )
         width = max(len(label) for _, label, _ in SUMMARY_ROWS)
         for key, label, kind in SUMMARY_ROWS:
-            if key in self.stats:
-                lines.append(f"  {label:<{width}}  {_format(self.stats[key], kind):>14}")
+            value = _lookup(self.stats, key)
+            if value is not _MISSING:
+                lines.append(f"  {label:<{width}}  {_format(value, kind):>14}")
         for note in self.stats.get("fill_model", {}).get("notes", []):
             lines.append(f"  note: {note}")
         if self.run_dir is not None:
