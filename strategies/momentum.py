@@ -34,16 +34,18 @@ class Momentum(Strategy):
 
     Parameters: `fast`, `slow` (EMA lengths in grid steps), `threshold` (log-odds gap to
     enter), `stake` (USDC per entry), `max_positions` (markets held at once), `min_price` /
-    `max_price` (YES price band in which entries are allowed; near 0 or 1 there is no room).
+    `max_price` (YES price band in which entries are allowed; near 0 or 1 there is no room),
+    `max_fee_rate` (skip markets whose taker fee rate is higher: fees eat small edges).
     """
 
-    fast: int = 30
-    slow: int = 240
-    threshold: float = 0.15
+    fast: int = 120
+    slow: int = 1440
+    threshold: float = 0.5
     stake: float = 100.0
     max_positions: int = 20
     min_price: float = 0.1
     max_price: float = 0.9
+    max_fee_rate: float = 0.05
 
     def __post_init__(self) -> None:
         if not 1 <= self.fast < self.slow:
@@ -63,5 +65,7 @@ class Momentum(Strategy):
             lambda p: ema_gap(p, self.fast, self.slow),
         )[np.maximum(lay.yes, 0)]
         enter = np.where(gap > self.threshold, 1, np.where(gap < -self.threshold, -1, 0))
-        trader = Directional(self.stake, self.max_positions, self.min_price, self.max_price)
+        trader = Directional(
+            self.stake, self.max_positions, self.min_price, self.max_price, self.max_fee_rate
+        )
         trader.trade(ctx, lay, enter, exit_long=gap < 0, exit_short=gap > 0)

@@ -208,12 +208,12 @@ class BacktestResult:
     def write(self, directory: Path) -> None:
         """Write stats.json, equity.csv, trades.csv, orders.csv and positions.csv."""
         directory.mkdir(parents=True, exist_ok=True)
+        self.run_dir = directory
         (directory / "stats.json").write_text(self.to_json() + "\n", encoding="utf-8")
         self.equity.to_csv(directory / "equity.csv")
         self.trades.to_csv(directory / "trades.csv", index=False)
         self.orders.to_csv(directory / "orders.csv", index=False)
         self.positions.to_csv(directory / "positions.csv")
-        self.run_dir = directory
 
     def __repr__(self) -> str:
         return self.summary()
