@@ -43,7 +43,8 @@ def check_prices(ds: Dataset) -> None:
     alive = (ds.times[:, None] >= ds.start_ns) & (ds.times[:, None] <= ds.end_ns)
     assert np.array_equal(~np.isnan(ds.prices), alive)
     live = ds.prices[alive]
-    assert live.min() > 0.0 and live.max() < 1.0
+    assert live.min() > 0.0
+    assert live.max() < 1.0
     steps = ds.prices / tick
     assert np.allclose(steps[alive], np.rint(steps[alive]), atol=1e-6)
 
@@ -177,7 +178,8 @@ def test_resolved_prices_converge_to_the_outcome(synthetic):
     final = ds.prices[last_row, yes_cols]
     winners = resolved == 1.0
     losers = resolved == 0.0
-    assert winners.any() and losers.any()
+    assert winners.any()
+    assert losers.any()
     assert np.all(final[winners] >= 0.9)
     assert np.all(final[losers] <= 0.1)
 
@@ -190,7 +192,8 @@ def test_spreads_widen_and_depth_thins_near_the_edges(synthetic):
     quoted = ~np.isnan(mid)
     edge = quoted & ((mid < 0.08) | (mid > 0.92))
     centre = quoted & (np.abs(mid - 0.5) < 0.2)
-    assert edge.sum() > 50 and centre.sum() > 50
+    assert edge.sum() > 50
+    assert centre.sum() > 50
     assert spread[edge].mean() > spread[centre].mean()
     assert depth[edge].mean() < depth[centre].mean()
 

@@ -88,7 +88,8 @@ def test_a_crash_mid_build_leaves_no_half_cache(monkeypatch, tmp_path):
     assert built == tmp_path / SAMPLE_VERSION
     assert [p.name for p in tmp_path.iterdir()] == [SAMPLE_VERSION]
     ds = load_sample(cache=tmp_path)
-    assert ds.synthetic and ds.source == SAMPLE_SOURCE
+    assert ds.synthetic
+    assert ds.source == SAMPLE_SOURCE
 
 
 def test_a_stale_folder_is_replaced(monkeypatch, tmp_path):

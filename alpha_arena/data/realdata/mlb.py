@@ -104,20 +104,24 @@ def replay(rows: pd.DataFrame, levels: int = LEVELS) -> pl.DataFrame:
             ap, asz = asks[level] if level < len(asks) else (np.nan, 0.0)
             out.append((ts, level, bp, bs, ap, asz))
 
-    for (ms, kind, _hash), message in rows.groupby(["ms", "kind", "hash"], sort=False):
-        minute = int(ms) * 1_000_000 // NS_PER_MINUTE
-        if current is not None and minute != current:
-            snapshot(current)
-        current = minute
-        if kind == "book":
-            books = {"bid": {}, "ask": {}}
-        for price, side, size in zip(
-            message["price"], message["side"], message["size"], strict=True
-        ):
-            if size > 0:
-                books[side][float(price)] = float(size)
-            else:
-                books[side].pop(float(price), None)
+    ms = rows["ms"].to_numpy()
+    kinds = rows["kind"].to_numpy()
+    hashes = rows["hash"].to_numpy()
+    new_message = np.r_[True, (ms[1:] != ms[:-1]) | (hashes[1:] != hashes[:-1])]
+    for i, (price, side, size) in enumerate(
+        zip(rows["price"].to_numpy(), rows["side"].to_numpy(), rows["size"].to_numpy(), strict=True)
+    ):
+        if new_message[i]:
+            minute = int(ms[i]) * 1_000_000 // NS_PER_MINUTE
+            if current is not None and minute != current:
+                snapshot(current)
+            current = minute
+            if kinds[i] == "book":
+                books = {"bid": {}, "ask": {}}
+        if size > 0:
+            books[side][float(price)] = float(size)
+        else:
+            books[side].pop(float(price), None)
     if current is not None:
         snapshot(current)
     return pl.DataFrame(
