@@ -9,34 +9,41 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from alpha_arena.cli import main
 from alpha_arena.cli.markets import COLUMNS, market_records
+from alpha_arena.data.store import read_dataset, write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_table_lists_the_first_markets(sample_dir, capsys):
-    assert main(["markets", "--data", str(sample_dir), "--limit", "7"]) == 0
+@pytest.fixture(scope="module")
+def store(synthetic, tmp_path_factory):
+    """The small synthetic data set as a store (fast to list)."""
+    return write_dataset(synthetic, tmp_path_factory.mktemp("markets-store"))
+
+
+def test_table_lists_the_first_markets(store, capsys):
+    assert main(["markets", "--data", str(store), "--limit", "7"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split() == list(COLUMNS)
     assert len(lines) == 8
     assert "synth-" in lines[1]
 
 
-def test_category_filter_and_json_records(sample_dir, capsys):
-    assert main(["markets", "--data", str(sample_dir), "--category", "crypto", "--json"]) == 0
+def test_category_filter_and_json_records(store, capsys):
+    assert main(["markets", "--data", str(store), "--category", "crypto", "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert 0 < len(records) <= 20
     assert {r["category"] for r in records} == {"crypto"}
+    assert len(records) == min(20, (read_dataset(store).markets["category"] == "crypto").sum())
     assert all(0 < r["last_yes"] < 1 for r in records)
 
 
-def test_records_agree_with_the_dataset(sample_dir):
-    from alpha_arena.data.store import read_dataset
-
-    ds = read_dataset(sample_dir, books=False, trades=False)
-    records = market_records(str(sample_dir), limit=0)
+def test_records_agree_with_the_dataset(store):
+    ds = read_dataset(store, books=False, trades=False)
+    records = market_records(str(store), limit=0)
     assert len(records) == ds.n_markets
     record = records[3]
     col = ds.column(
@@ -49,12 +56,12 @@ def test_records_agree_with_the_dataset(sample_dir):
     assert record["tick"] == market["tick_size"]
 
 
-def test_bad_options_exit_2_naming_the_option(sample_dir, capsys):
-    assert main(["markets", "--data", str(sample_dir), "--category", "nope"]) == 2
+def test_bad_options_exit_2_naming_the_option(store, capsys):
+    assert main(["markets", "--data", str(store), "--category", "nope"]) == 2
     assert "--category" in capsys.readouterr().err
-    assert main(["markets", "--data", str(sample_dir), "--limit", "-1"]) == 2
+    assert main(["markets", "--data", str(store), "--limit", "-1"]) == 2
     assert "--limit" in capsys.readouterr().err
-    assert main(["markets", "--data", str(sample_dir / "missing")]) == 2
+    assert main(["markets", "--data", str(store / "missing")]) == 2
     assert "not 'sample'" in capsys.readouterr().err
 
 
