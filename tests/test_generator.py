@@ -208,17 +208,18 @@ def test_variety_of_categories_ticks_voids_and_lives(sample):
 
 
 def test_mispricings_are_there_for_arbitrage_scans(sample):
-    """Some snapshots let a scan buy YES + NO below 1, and buy every outcome below 1."""
+    """Some snapshots let a scan buy YES + NO below 1, buy every outcome below 1, or sell all."""
     books = sample.books
     yes, no = np.flatnonzero(sample.is_yes), np.flatnonzero(~sample.is_yes)
     complement = books.ask_px[:, yes, 0] + books.ask_px[:, no, 0]
     assert np.nansum(complement < 1.0) > 0
-    cheap_events = 0
+    cheap_events = rich_events = 0
     for cids in sample.events["markets"]:
         cols = yes[sample.markets.index.get_indexer(cids)]
-        asks = books.ask_px[:, cols, 0].sum(axis=1)
-        cheap_events += int(np.any(asks < 1.0))
+        cheap_events += int(np.any(books.ask_px[:, cols, 0].sum(axis=1) < 1.0))
+        rich_events += int(np.any(books.bid_px[:, cols, 0].sum(axis=1) > 1.0))
     assert cheap_events > 0
+    assert rich_events > 0
 
 
 def test_on_tick_round_stays_inside_the_open_interval():

@@ -62,7 +62,7 @@ def test_bad_options_exit_2_naming_the_option(store, capsys):
     assert main(["markets", "--data", str(store), "--limit", "-1"]) == 2
     assert "--limit" in capsys.readouterr().err
     assert main(["markets", "--data", str(store / "missing")]) == 2
-    assert "not 'sample'" in capsys.readouterr().err
+    assert "not a data store" in capsys.readouterr().err
 
 
 def test_console_command_on_the_sample(sample_dir):

@@ -112,5 +112,5 @@ def test_build_is_deterministic(monkeypatch, tmp_path):
 
 
 def test_unknown_source_is_a_data_error(tmp_path):
-    with pytest.raises(DataError, match="not 'sample'"):
+    with pytest.raises(DataError, match="not a data store"):
         aa.data.load(tmp_path / "nowhere")
