@@ -259,3 +259,14 @@ def test_cli_errors_exit_2_with_the_field(stored, capsys):
     assert "min_edge" in capsys.readouterr().err
     assert main(["arbitrage", "--data", str(stored), "--kalshi", "x.csv"]) == 2
     assert "--kalshi/--pairs" in capsys.readouterr().err
+
+
+def test_example_pairs_file_is_valid():
+    from pathlib import Path
+
+    from alpha_arena.arbitrage import load_pairs
+
+    pairs = load_pairs(Path(__file__).parent.parent / "datasets" / "kalshi_pairs.csv")
+    assert list(pairs["kalshi"]) == ["PRES-2024-DJT", "PRES-2024-KH"]
+    with pytest.raises(DataError, match="does not exist"):
+        load_pairs(Path(__file__).parent / "no-such-pairs.csv")
