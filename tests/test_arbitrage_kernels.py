@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from alpha_arena.arbitrage.baskets import CROSS_VENUE, NEGRISK_BUY, NEGRISK_SELL, make_baskets
 from alpha_arena.arbitrage.kernels import (
     BUY,
+    PARALLEL_MIN_BASKETS,
     SELL,
     VENUE_KALSHI,
     VENUE_POLYMARKET,
@@ -296,3 +297,20 @@ def test_kalshi_leg_pays_fee_in_usdc_ceiled_to_the_cent():
     assert out[5][1] == pytest.approx(5.18)
     assert out[1][0] == pytest.approx(10 - 4.0 - 5.18)
     assert math.isclose(out[0][0], 10.0)
+
+
+def test_parallel_scan_of_many_baskets_equals_scans_of_small_chunks():
+    n = PARALLEL_MIN_BASKETS + 88
+    px, sz, rates, venues = random_books(3, n, 2, 4, BUY)
+    rows = np.arange(2 * n, dtype=np.int64)
+    starts = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
+    whole = scan_baskets(px, sz, rows, rates, venues, starts, BUY, 0.0)
+    assert (whole[0] > 0).sum() > 50
+    half = n // 2
+    parts = [
+        scan_baskets(px, sz, rows[2 * lo : 2 * hi], rates[2 * lo : 2 * hi],
+                     venues[2 * lo : 2 * hi], starts[: hi - lo + 1], BUY, 0.0)
+        for lo, hi in ((0, half), (half, n))
+    ]  # fmt: skip
+    for got, a, b in zip(whole, *parts, strict=True):
+        np.testing.assert_array_equal(got, np.concatenate([a, b]))

@@ -189,7 +189,72 @@ def walk_basket(
     return sets, cash - sets, sets
 
 
+@njit(cache=True)
+def _scan_one(
+    b: int,
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+    legs: np.ndarray,
+) -> None:
+    """Walk basket b into row b of `out` (sets, profit, capital) and its rows of `legs`."""
+    lo = starts[b]
+    hi = starts[b + 1]
+    s, p, c = walk_basket(
+        px, sz, leg_rows[lo:hi], leg_rates[lo:hi], leg_venues[lo:hi], side, min_edge,
+        legs[0, lo:hi], legs[1, lo:hi], legs[2, lo:hi], legs[3, lo:hi],
+    )  # fmt: skip
+    out[0, b] = s
+    out[1, b] = p
+    out[2, b] = c
+
+
+@njit(cache=True)
+def _scan_serial(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+    legs: np.ndarray,
+) -> None:
+    """Every basket, one after the other (see `scan_baskets`)."""
+    for b in range(starts.size - 1):
+        _scan_one(b, px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
+
+
 @njit(cache=True, parallel=True)
+def _scan_parallel(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+    legs: np.ndarray,
+) -> None:
+    """Every basket, spread over numba's threads (see `scan_baskets`)."""
+    for b in prange(starts.size - 1):
+        _scan_one(b, px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
+
+
+PARALLEL_MIN_BASKETS = 512
+"""Below this many baskets a scan runs on one thread: waking the thread pool costs more."""
+
+
 def scan_baskets(
     px: np.ndarray,
     sz: np.ndarray,
@@ -200,7 +265,7 @@ def scan_baskets(
     side: int,
     min_edge: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Walk many baskets of one side at once (parallel over baskets).
+    """Walk many baskets of one side at once (parallel over baskets when there are many).
 
     Basket b owns legs `starts[b]:starts[b + 1]` of the leg arrays. Returns per basket
     (sets, profit, capital) and per leg (size, worst price, cash, fee); a basket with no
@@ -208,22 +273,8 @@ def scan_baskets(
     net of fees); fee is the USDC value of the venue's rounded fees.
     """
     n_baskets = starts.size - 1
-    n_legs = leg_rows.size
-    sets = np.zeros(n_baskets)
-    profit = np.zeros(n_baskets)
-    capital = np.zeros(n_baskets)
-    leg_size = np.zeros(n_legs)
-    leg_worst = np.full(n_legs, np.nan)
-    leg_cash = np.zeros(n_legs)
-    leg_fee = np.zeros(n_legs)
-    for b in prange(n_baskets):
-        lo = starts[b]
-        hi = starts[b + 1]
-        s, p, c = walk_basket(
-            px, sz, leg_rows[lo:hi], leg_rates[lo:hi], leg_venues[lo:hi], side, min_edge,
-            leg_size[lo:hi], leg_worst[lo:hi], leg_cash[lo:hi], leg_fee[lo:hi],
-        )  # fmt: skip
-        sets[b] = s
-        profit[b] = p
-        capital[b] = c
-    return sets, profit, capital, leg_size, leg_worst, leg_cash, leg_fee
+    out = np.zeros((3, n_baskets))
+    legs = np.zeros((4, leg_rows.size))
+    kernel = _scan_parallel if n_baskets >= PARALLEL_MIN_BASKETS else _scan_serial
+    kernel(px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
+    return out[0], out[1], out[2], legs[0], legs[1], legs[2], legs[3]
