@@ -259,6 +259,10 @@ def test_cli_errors_exit_2_with_the_field(stored, capsys):
     assert "min_edge" in capsys.readouterr().err
     assert main(["arbitrage", "--data", str(stored), "--kalshi", "x.csv"]) == 2
     assert "--kalshi/--pairs" in capsys.readouterr().err
+    assert main(["arbitrage", "--data", str(stored), "--history", "--at", T0.isoformat()]) == 2
+    assert "--history" in capsys.readouterr().err
+    assert main(["arbitrage", "--data", str(stored / "missing")]) == 2
+    assert "data source" in capsys.readouterr().err
 
 
 def test_example_pairs_file_is_valid():

@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError("--limit", "a number of rows >= 1", args.limit)
     if (args.kalshi is None) != (args.pairs is None):
         raise ValidationError("--kalshi/--pairs", "both files, or neither", "only one")
+    if args.history and (args.kalshi is not None or args.at is not None):
+        raise ValidationError("--history", "no --at and no --kalshi (it scans every snapshot)")
     dataset = load(args.data)
     if args.history:
         result = history(dataset, min_edge=args.min_edge)
