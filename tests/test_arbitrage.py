@@ -216,6 +216,28 @@ def test_cross_venue_buys_polymarket_no_and_kalshi_yes():
         scan_cross_venue(ds, kalshi, pd.DataFrame({"polymarket": ["m3"], "kalshi": ["K9"]}))
 
 
+def test_history_with_kalshi_tracks_cross_venue_episodes():
+    ds = event_dataset(n_times=6)
+    pairs = pd.DataFrame({"polymarket": ["m3"], "kalshi": ["K0"]})
+    # Kalshi's book appears at minute 2; Polymarket m3 NO is cheap at minutes 1-4.
+    frame = kalshi_frame().assign(time=(T0 + pd.Timedelta(minutes=2)).isoformat())
+    kalshi = kalshi_books_from_frame(frame)
+    ds.books.ask_px[1:5, 7, 0] = 0.50
+    result = history(ds, kalshi=kalshi, pairs=pairs)
+    cross = result.episodes[result.episodes["kind"] == CROSS_VENUE]
+    assert len(cross) == 1
+    assert cross.iloc[0]["start"] == pd.Timestamp(T0) + pd.Timedelta(minutes=2)
+    assert cross.iloc[0]["end"] == pd.Timestamp(T0) + pd.Timedelta(minutes=5)
+    at = T0 + pd.Timedelta(minutes=3)
+    one = scan_cross_venue(ds, kalshi, pairs, at=at)
+    row = result.snapshots[result.snapshots["time"] == pd.Timestamp(at)]
+    assert row["profit"].to_numpy() == pytest.approx(one["profit"].to_numpy())
+    only = history(ds, kinds=[CROSS_VENUE], kalshi=kalshi, pairs=pairs)
+    assert set(only.episodes["kind"]) == {CROSS_VENUE}
+    with pytest.raises(ValidationError, match="kalshi/pairs"):
+        history(ds, kalshi=kalshi)
+
+
 @pytest.fixture
 def stored(tmp_path):
     """A factory data set with one complement arb, written as a store directory."""
@@ -251,6 +273,9 @@ def test_cli_table_history_and_cross_venue(stored, tmp_path, capsys):
     args = ["arbitrage", "--data", str(stored), "--json", "--kalshi", str(kalshi)]
     assert main([*args, "--pairs", str(pairs)]) == 0
     kinds = {r["kind"] for r in json.loads(capsys.readouterr().out)}
+    assert kinds == {COMPLEMENT_BUY, CROSS_VENUE}
+    assert main([*args, "--pairs", str(pairs), "--history"]) == 0
+    kinds = {r["kind"] for r in json.loads(capsys.readouterr().out)["episodes"]}
     assert kinds == {COMPLEMENT_BUY, CROSS_VENUE}
 
 

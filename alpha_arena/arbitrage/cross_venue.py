@@ -199,10 +199,23 @@ def scan_cross_venue(
     min_edge = check_min_edge(min_edge)
     baskets = cross_venue_baskets(dataset, kalshi, pairs)
     i = snapshot_index(dataset, at)
+    ask_px, ask_sz = combined_asks(dataset, kalshi, i)
     books = dataset.books
     assert books is not None
     t_ns = int(books.times[i])
-    j = kalshi.panel.index_at(t_ns)
+    return scan_arrays([baskets], ask_px, ask_sz, ask_px, ask_sz, time_ns=t_ns, min_edge=min_edge)
+
+
+def combined_asks(dataset: Dataset, kalshi: KalshiBooks, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Asks of the dataset's tokens at book snapshot i, then each ticker's YES and NO asks.
+
+    The Kalshi rows come from its latest snapshot at or before that time (empty if none),
+    in the row layout `cross_venue_baskets` uses.
+    """
+    books = dataset.books
+    if books is None:
+        raise DataError("this dataset has no order books; load it with books=True")
+    j = kalshi.panel.index_at(int(books.times[i]))
     levels = max(books.n_levels, kalshi.panel.n_levels)
     n_k = len(kalshi.tickers)
     k_px = np.full((2 * n_k, kalshi.panel.n_levels), np.nan)
@@ -213,4 +226,4 @@ def scan_cross_venue(
         k_sz[1::2] = kalshi.panel.bid_sz[j]
     ask_px = np.vstack([_pad(books.ask_px[i], levels, np.nan), _pad(k_px, levels, np.nan)])
     ask_sz = np.vstack([_pad(books.ask_sz[i], levels, 0.0), _pad(k_sz, levels, 0.0)])
-    return scan_arrays([baskets], ask_px, ask_sz, ask_px, ask_sz, time_ns=t_ns, min_edge=min_edge)
+    return ask_px, ask_sz

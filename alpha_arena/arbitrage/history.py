@@ -8,16 +8,18 @@ is marked `open`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from alpha_arena.arbitrage.baskets import CROSS_VENUE, Baskets
+from alpha_arena.arbitrage.cross_venue import KalshiBooks, combined_asks, cross_venue_baskets
 from alpha_arena.arbitrage.kernels import BUY, scan_baskets
 from alpha_arena.arbitrage.scan import check_min_edge, dataset_baskets
 from alpha_arena.data import Dataset
-from alpha_arena.errors import DataError
+from alpha_arena.errors import DataError, ValidationError
 from alpha_arena.timeutil import TimeLike, ns_index
 
 SNAPSHOT_COLUMNS = ("time", "kind", "market", "event", "edge", "size", "profit", "capital")
@@ -82,8 +84,17 @@ def history(
     kinds: Iterable[str] | None = None,
     start: TimeLike | int | None = None,
     end: TimeLike | int | None = None,
+    kalshi: KalshiBooks | None = None,
+    pairs: pd.DataFrame | None = None,
 ) -> ArbitrageHistory:
-    """Scan every book snapshot between `start` and `end` and group the opportunities."""
+    """Scan every book snapshot between `start` and `end` and group the opportunities.
+
+    With `kalshi` books and a `pairs` table, cross-venue baskets are scanned too (unless
+    `kinds` leaves them out), each snapshot against Kalshi's latest book at that time.
+    """
+    if (kalshi is None) != (pairs is None):
+        raise ValidationError("kalshi/pairs", "both, or neither", "only one")
+    kinds = None if kinds is None else list(kinds)
     min_edge = check_min_edge(min_edge)
     if start is not None or end is not None:
         dataset = dataset.window(start, end)
@@ -93,15 +104,22 @@ def history(
     times = books.times
     snapshot_frames = []
     episode_frames = []
+    groups: list[tuple[Baskets, Callable[[int], tuple[np.ndarray, np.ndarray]]]] = []
     for group in dataset_baskets(dataset, kinds):
         px, sz = (books.ask_px, books.ask_sz) if group.side == BUY else (books.bid_px, books.bid_sz)
+        groups.append((group, lambda i, px=px, sz=sz: (px[i], sz[i])))
+    if kalshi is not None and (kinds is None or CROSS_VENUE in kinds):
+        cross = cross_venue_baskets(dataset, kalshi, pairs)
+        groups.append((cross, lambda i: combined_asks(dataset, kalshi, i)))
+    for group, arrays_at in groups:
         sets = np.zeros((times.size, group.n))
         profit = np.zeros((times.size, group.n))
         capital = np.zeros((times.size, group.n))
         for i in range(times.size):
+            px_i, sz_i = arrays_at(i)
             out = scan_baskets(
-                px[i],
-                sz[i],
+                px_i,
+                sz_i,
                 group.leg_rows,
                 group.leg_rates,
                 group.leg_venues,

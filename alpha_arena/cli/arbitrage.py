@@ -45,22 +45,18 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError("--limit", "a number of rows >= 1", args.limit)
     if (args.kalshi is None) != (args.pairs is None):
         raise ValidationError("--kalshi/--pairs", "both files, or neither", "only one")
-    if args.history and (args.kalshi is not None or args.at is not None):
-        raise ValidationError("--history", "no --at and no --kalshi (it scans every snapshot)")
+    if args.history and args.at is not None:
+        raise ValidationError("--history", "no --at (it scans every snapshot)", args.at)
     dataset = load(args.data)
+    kalshi = None if args.kalshi is None else load_kalshi_books(args.kalshi)
+    pairs = None if args.pairs is None else load_pairs(args.pairs)
     if args.history:
-        result = history(dataset, min_edge=args.min_edge)
+        result = history(dataset, min_edge=args.min_edge, kalshi=kalshi, pairs=pairs)
         _print_history(result, args)
         return 0
     table = scan(dataset, at=args.at, min_edge=args.min_edge)
-    if args.kalshi is not None:
-        cross = scan_cross_venue(
-            dataset,
-            load_kalshi_books(args.kalshi),
-            load_pairs(args.pairs),
-            at=args.at,
-            min_edge=args.min_edge,
-        )
+    if kalshi is not None:
+        cross = scan_cross_venue(dataset, kalshi, pairs, at=args.at, min_edge=args.min_edge)
         table = opportunities_table([table, cross])
     _print_opportunities(table.head(args.limit), args)
     return 0
