@@ -19,6 +19,7 @@ from alpha_arena.arbitrage.kernels import (
     scan_baskets,
 )
 from alpha_arena.arbitrage.scan import scan_arrays
+from alpha_arena.errors import ValidationError
 from alpha_arena.fees import KALSHI_TAKER_RATE, kalshi_fee, polymarket_fee
 
 
@@ -314,3 +315,30 @@ def test_parallel_scan_of_many_baskets_equals_scans_of_small_chunks():
     ]  # fmt: skip
     for got, a, b in zip(whole, *parts, strict=True):
         np.testing.assert_array_equal(got, np.concatenate([a, b]))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rows": np.array([0, 2])}, "leg_rows"),
+        ({"rates": np.array([0.04, np.nan])}, "leg_rates"),
+        ({"venues": np.array([0, 7])}, "leg_venues"),
+        ({"starts": np.array([0, 3])}, "starts"),
+        ({"side": 2}, "side"),
+        ({"min_edge": 1.5}, "min_edge"),
+        ({"sz": np.ones((2, 3))}, "books"),
+    ],
+)
+def test_bad_kernel_inputs_are_refused_by_name(change, field):
+    args = {
+        "px": np.full((2, 2), 0.4),
+        "sz": np.ones((2, 2)),
+        "rows": np.arange(2),
+        "rates": np.full(2, 0.04),
+        "venues": np.zeros(2, dtype=np.int64),
+        "starts": np.array([0, 2]),
+        "side": BUY,
+        "min_edge": 0.0,
+    } | change
+    with pytest.raises(ValidationError, match=field):
+        scan_baskets(*args.values())

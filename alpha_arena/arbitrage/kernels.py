@@ -23,9 +23,12 @@ size 0. Legs name rows of those arrays, so one (tokens, levels) snapshot serves 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
+from alpha_arena.errors import ValidationError
 from alpha_arena.fees import kalshi_taker_fee, pm_taker_fee
 
 BUY = 0
@@ -251,6 +254,44 @@ def _scan_parallel(
         _scan_one(b, px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
 
 
+def _book_arrays(px: np.ndarray, sz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    px = np.ascontiguousarray(px, dtype=np.float64)
+    sz = np.ascontiguousarray(sz, dtype=np.float64)
+    if px.ndim != 2 or px.shape != sz.shape:
+        raise ValidationError("books", "price and size arrays of one (rows, levels) shape",
+                              (px.shape, sz.shape))  # fmt: skip
+    return px, sz
+
+
+def _check_legs(
+    n_rows: int,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+) -> None:
+    """Refuse leg arrays a kernel would read out of bounds or divide by zero with."""
+    n = leg_rows.size
+    if leg_rates.size != n or leg_venues.size != n:
+        raise ValidationError("legs", f"{n} rates and venues", (leg_rates.size, leg_venues.size))
+    if n and (leg_rows.min() < 0 or leg_rows.max() >= n_rows):
+        raise ValidationError(
+            "leg_rows", f"book rows in [0, {n_rows})", (leg_rows.min(), leg_rows.max())
+        )
+    if not (np.isfinite(leg_rates).all() and ((leg_rates >= 0) & (leg_rates < 1)).all()):
+        raise ValidationError("leg_rates", "fee rates in [0, 1)", leg_rates)
+    if not np.isin(leg_venues, (VENUE_POLYMARKET, VENUE_KALSHI)).all():
+        raise ValidationError("leg_venues", "VENUE_POLYMARKET (0) or VENUE_KALSHI (1)", leg_venues)
+    if starts.size < 1 or starts[0] != 0 or starts[-1] != n or (np.diff(starts) < 1).any():
+        raise ValidationError("starts", f"increasing basket offsets from 0 to {n}", starts)
+    if side not in (BUY, SELL):
+        raise ValidationError("side", "BUY (0) or SELL (1)", side)
+    if not (math.isfinite(min_edge) and 0.0 <= min_edge < 1.0):
+        raise ValidationError("min_edge", "a number in [0, 1)", min_edge)
+
+
 PARALLEL_MIN_BASKETS = 512
 """Below this many baskets a scan runs on one thread: waking the thread pool costs more."""
 
@@ -272,6 +313,12 @@ def scan_baskets(
     opportunity has sets 0. Cash is USDC paid (buy, fees included) or received (sell,
     net of fees); fee is the USDC value of the venue's rounded fees.
     """
+    px, sz = _book_arrays(px, sz)
+    leg_rows = np.ascontiguousarray(leg_rows, dtype=np.int64)
+    leg_rates = np.ascontiguousarray(leg_rates, dtype=np.float64)
+    leg_venues = np.ascontiguousarray(leg_venues, dtype=np.int64)
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    _check_legs(px.shape[0], leg_rows, leg_rates, leg_venues, starts, side, min_edge)
     n_baskets = starts.size - 1
     out = np.zeros((3, n_baskets))
     legs = np.zeros((4, leg_rows.size))
