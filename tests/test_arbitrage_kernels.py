@@ -17,6 +17,7 @@ from alpha_arena.arbitrage.kernels import (
     VENUE_KALSHI,
     VENUE_POLYMARKET,
     scan_baskets,
+    scan_history,
 )
 from alpha_arena.arbitrage.scan import scan_arrays
 from alpha_arena.errors import ValidationError
@@ -342,3 +343,23 @@ def test_bad_kernel_inputs_are_refused_by_name(change, field):
     } | change
     with pytest.raises(ValidationError, match=field):
         scan_baskets(*args.values())
+
+
+@settings(deadline=None, max_examples=10)
+@given(seed=st.integers(0, 2**32 - 1), side=st.sampled_from([BUY, SELL]))
+def test_history_kernel_equals_a_scan_per_snapshot(seed, side):
+    n, legs, times = 6, 3, 4
+    books = [random_books(seed + t, n, legs, 4, side) for t in range(times)]
+    px = np.stack([b[0] for b in books])
+    sz = np.stack([b[1] for b in books])
+    _, _, rates, venues = books[0]
+    rows = np.arange(n * legs, dtype=np.int64)
+    starts = np.arange(0, n * legs + 1, legs, dtype=np.int64)
+    sets, profit, capital = scan_history(px, sz, rows, rates, venues, starts, side, 0.0)
+    for t in range(times):
+        one = scan_baskets(px[t], sz[t], rows, rates, venues, starts, side, 0.0)
+        np.testing.assert_array_equal(sets[t], one[0])
+        np.testing.assert_array_equal(profit[t], one[1])
+        np.testing.assert_array_equal(capital[t], one[2])
+    with pytest.raises(ValidationError, match="books"):
+        scan_history(px[0], sz[0], rows, rates, venues, starts, side, 0.0)

@@ -8,7 +8,7 @@ is marked `open`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 
 from alpha_arena.arbitrage.baskets import CROSS_VENUE, Baskets
 from alpha_arena.arbitrage.cross_venue import KalshiBooks, combined_asks, cross_venue_baskets
-from alpha_arena.arbitrage.kernels import BUY, scan_baskets
+from alpha_arena.arbitrage.kernels import BUY, scan_baskets, scan_history
 from alpha_arena.arbitrage.scan import check_min_edge, dataset_baskets
 from alpha_arena.data import Dataset
 from alpha_arena.errors import DataError, ValidationError
@@ -104,30 +104,19 @@ def history(
     times = books.times
     snapshot_frames = []
     episode_frames = []
-    groups: list[tuple[Baskets, Callable[[int], tuple[np.ndarray, np.ndarray]]]] = []
+    results: list[tuple[Baskets, np.ndarray, np.ndarray, np.ndarray]] = []
     for group in dataset_baskets(dataset, kinds):
         px, sz = (books.ask_px, books.ask_sz) if group.side == BUY else (books.bid_px, books.bid_sz)
-        groups.append((group, lambda i, px=px, sz=sz: (px[i], sz[i])))
+        results.append((group, *scan_history(px, sz, *_legs(group), group.side, min_edge)))
     if kalshi is not None and (kinds is None or CROSS_VENUE in kinds):
-        cross = cross_venue_baskets(dataset, kalshi, pairs)
-        groups.append((cross, lambda i: combined_asks(dataset, kalshi, i)))
-    for group, arrays_at in groups:
-        sets = np.zeros((times.size, group.n))
-        profit = np.zeros((times.size, group.n))
-        capital = np.zeros((times.size, group.n))
+        group = cross_venue_baskets(dataset, kalshi, pairs)
+        out = np.zeros((3, times.size, group.n))
         for i in range(times.size):
-            px_i, sz_i = arrays_at(i)
-            out = scan_baskets(
-                px_i,
-                sz_i,
-                group.leg_rows,
-                group.leg_rates,
-                group.leg_venues,
-                group.starts,
-                group.side,
-                min_edge,
-            )
-            sets[i], profit[i], capital[i] = out[0], out[1], out[2]
+            px_i, sz_i = combined_asks(dataset, kalshi, i)
+            scanned = scan_baskets(px_i, sz_i, *_legs(group), group.side, min_edge)
+            out[:, i] = scanned[:3]
+        results.append((group, out[0], out[1], out[2]))
+    for group, sets, profit, capital in results:
         with np.errstate(divide="ignore", invalid="ignore"):
             edge = np.where(sets > 0, profit / np.where(sets > 0, sets, 1.0), 0.0)
         live = (sets > 0) & (profit > 0) & (edge >= min_edge)
@@ -152,6 +141,10 @@ def history(
     snapshots = _concat(snapshot_frames, SNAPSHOT_COLUMNS, ["time", "profit"], [True, False])
     episodes = _concat(episode_frames, EPISODE_COLUMNS, ["start", "peak_profit"], [True, False])
     return ArbitrageHistory(snapshots, episodes, int(times.size))
+
+
+def _legs(group: Baskets) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return group.leg_rows, group.leg_rates, group.leg_venues, group.starts
 
 
 def _episodes(

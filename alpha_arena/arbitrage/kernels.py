@@ -325,3 +325,62 @@ def scan_baskets(
     kernel = _scan_parallel if n_baskets >= PARALLEL_MIN_BASKETS else _scan_serial
     kernel(px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
     return out[0], out[1], out[2], legs[0], legs[1], legs[2], legs[3]
+
+
+@njit(cache=True, parallel=True)
+def _history_parallel(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+) -> None:
+    """Every basket at every snapshot of (times, rows, levels) books, parallel over baskets."""
+    for b in prange(starts.size - 1):
+        lo = starts[b]
+        hi = starts[b + 1]
+        legs = np.empty((4, hi - lo))
+        for t in range(px.shape[0]):
+            s, p, c = walk_basket(
+                px[t], sz[t], leg_rows[lo:hi], leg_rates[lo:hi], leg_venues[lo:hi], side,
+                min_edge, legs[0], legs[1], legs[2], legs[3],
+            )  # fmt: skip
+            out[0, t, b] = s
+            out[1, t, b] = p
+            out[2, t, b] = c
+
+
+def scan_history(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`scan_baskets` at every snapshot of (times, rows, levels) books in one call.
+
+    Returns (sets, profit, capital), each (times, baskets); per-leg details are not kept.
+    """
+    px = np.ascontiguousarray(px, dtype=np.float64)
+    sz = np.ascontiguousarray(sz, dtype=np.float64)
+    if px.ndim != 3 or px.shape != sz.shape:
+        raise ValidationError(
+            "books",
+            "price and size arrays of one (times, rows, levels) shape",
+            (px.shape, sz.shape),
+        )
+    leg_rows = np.ascontiguousarray(leg_rows, dtype=np.int64)
+    leg_rates = np.ascontiguousarray(leg_rates, dtype=np.float64)
+    leg_venues = np.ascontiguousarray(leg_venues, dtype=np.int64)
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    _check_legs(px.shape[1], leg_rows, leg_rates, leg_venues, starts, side, min_edge)
+    out = np.zeros((3, px.shape[0], starts.size - 1))
+    _history_parallel(px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out)
+    return out[0], out[1], out[2]
