@@ -11,13 +11,34 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("backtest", "data", "errors", "fees", "indicators", "metrics", "sim", "types")
+_SUBMODULES = (
+    "arbitrage",
+    "backtest",
+    "data",
+    "errors",
+    "fees",
+    "indicators",
+    "metrics",
+    "sim",
+    "types",
+)
 
 if TYPE_CHECKING:
-    from alpha_arena import backtest, data, errors, fees, indicators, metrics, sim, types
+    from alpha_arena import (
+        arbitrage,
+        backtest,
+        data,
+        errors,
+        fees,
+        indicators,
+        metrics,
+        sim,
+        types,
+    )
 
 __all__ = [
     "__version__",
+    "arbitrage",
     "backtest",
     "data",
     "errors",
