@@ -170,6 +170,8 @@ def test_command_end_to_end(tmp_path):
             "fast=5",
             "--param",
             "slow=20",
+            "--param",
+            "threshold=0.05",
         ],
         cwd=ROOT,
         capture_output=True,

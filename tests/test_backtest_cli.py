@@ -43,7 +43,7 @@ def test_unknown_strategy_lists_the_known_ones(capsys, store, tmp_path):
         (["--seed", "-1"], "seed: expected an integer >= 0"),
         (["--markets", "0"], "markets: expected an integer >= 1"),
         (["--markets", "no-such-market"], "markets: expected condition ids, slugs or event ids"),
-        (["--data", "/no/such/dir"], "not a data store directory"),
+        (["--data", "/no/such/dir"], "data source '/no/such/dir'"),
     ],
 )
 def test_bad_arguments_name_the_field(capsys, store, tmp_path, argv, message):
