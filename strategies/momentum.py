@@ -29,8 +29,8 @@ class Momentum(Strategy):
 
     Idea: news moves prediction markets in steps that take a while to be fully priced,
     so a fast EMA of the YES log-odds above the slow one says the crowd is still moving up.
-    Enter long YES when EMA(`fast`) − EMA(`slow`) > `threshold`, long NO when it is below
-    −`threshold`; exit when the gap crosses back through zero.
+    Every 5th step, enter long YES when EMA(`fast`) − EMA(`slow`) > `threshold`, long NO
+    when it is below −`threshold`; exit when the gap crosses back through zero.
 
     Parameters: `fast`, `slow` (EMA lengths in grid steps), `threshold` (log-odds gap to
     enter), `stake` (USDC per entry), `max_positions` (markets held at once), `min_price` /
@@ -46,6 +46,9 @@ class Momentum(Strategy):
     min_price: float = 0.1
     max_price: float = 0.9
     max_fee_rate: float = 0.05
+
+    every = 5
+    """Decide every 5th grid step: the EMAs move slowly, so this loses little and saves time."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.fast < self.slow:
