@@ -89,8 +89,10 @@ def test_files_are_written_under_out(mixed, tmp_path):
     assert len(trades) == len(result.trades) > 0
     with sqlite3.connect(out / "metrics.db") as conn:
         decisions = conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+        snapshots = conn.execute("SELECT COUNT(*) FROM pnl_snapshots").fetchone()[0]
         runs = conn.execute("SELECT run_id, strategy, stats FROM runs").fetchall()
     assert decisions == mixed.n_times
+    assert snapshots == mixed.n_times // 5  # one PnL snapshot per 5 minutes
     assert runs[0][:2] == (result.run_id, "mean_reversion")
     assert json.loads(runs[0][2])["trades"] == result.stats["trades"]
     lines = (out / "decisions.jsonl").read_text().splitlines()

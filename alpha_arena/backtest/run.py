@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from alpha_arena.sim.portfolio import Portfolio
 
 
+PNL_EVERY_S = 300.0
+"""Seconds between PnL snapshots in metrics.db (the equity path itself is kept per step)."""
+
+
 def new_run_id(strategy: str, now: datetime | None = None) -> str:
     """`YYYYmmdd-HHMMSS-<strategy>` in UTC: sortable, readable, one per second."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
@@ -97,6 +101,7 @@ def backtest(
             params=instance.params(),
             data_source=dataset.source,
             config={"capital": capital, "latency_ms": latency_ms, "seed": seed, "days": days},
+            pnl_every_s=PNL_EVERY_S,
         )
     broker = SimBroker(dataset, cash=capital, config=config)
     if logger is not None:
