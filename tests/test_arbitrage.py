@@ -201,7 +201,7 @@ def test_cross_venue_buys_polymarket_no_and_kalshi_yes():
     opp = table.iloc[0]
     assert opp["kind"] == CROSS_VENUE
     assert opp["market"] == "m3|K0"
-    assert [leg["token"] for leg in opp["legs"]] == ["m3-no", "kalshi:K0:yes"]
+    assert [leg["token"] for leg in opp["legs"]] == ["m3-no", "K0:yes"]
     # 0.50 + 0.46 plus both fees is still below 1: the walk reaches Kalshi's second level.
     kalshi_leg = opp["legs"][1]
     assert kalshi_leg["price"] == 0.46
@@ -299,3 +299,26 @@ def test_example_pairs_file_is_valid():
     assert list(pairs["kalshi"]) == ["PRES-2024-DJT", "PRES-2024-KH"]
     with pytest.raises(DataError, match="does not exist"):
         load_pairs(Path(__file__).parent / "no-such-pairs.csv")
+
+
+def test_kalshi_books_from_the_data_clients_orderbook_snapshots():
+    from pathlib import Path
+
+    from alpha_arena.arbitrage import kalshi_books_from_snapshots
+    from alpha_arena.data.kalshi import parse_orderbook
+    from alpha_arena.data.payload import Payload
+
+    body = json.loads(
+        (Path(__file__).parent / "fixtures" / "kalshi" / "orderbook.json").read_text()
+    )
+    first = parse_orderbook(Payload(body, "test"), "K0", T0)
+    later = parse_orderbook(Payload(body, "test"), "K0", T0 + pd.Timedelta(minutes=3))
+    books = kalshi_books_from_snapshots([first, later])
+    # Recorded book: YES bids 44 x 30, 40 x 150, 1 x 200; NO bids 54 x 20, 50 x 75 (cents).
+    assert books.panel.times.size == 2
+    assert books.panel.bid_px[0, 0].tolist() == [0.44, 0.40, 0.01]
+    assert books.panel.ask_px[0, 0, :2].tolist() == [0.46, 0.50]
+    assert books.panel.ask_sz[0, 0, :2].tolist() == [20.0, 75.0]
+    np.testing.assert_array_equal(books.panel.ask_px[0, 0, :2], first.yes.ask_prices)
+    with pytest.raises(DataError, match="no snapshots"):
+        kalshi_books_from_snapshots([])

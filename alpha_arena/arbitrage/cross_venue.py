@@ -10,7 +10,9 @@ Kalshi's fee (ceil to the cent) is charged per level filled, which never underch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,9 @@ from alpha_arena.data import BookPanel, Dataset
 from alpha_arena.errors import DataError, ValidationError
 from alpha_arena.fees import KALSHI_TAKER_RATE
 from alpha_arena.timeutil import TimeLike, to_ns
+
+if TYPE_CHECKING:
+    from alpha_arena.data.kalshi import KalshiBook
 
 PAIR_COLUMNS = ("polymarket", "kalshi")
 """Columns of a pairs file: a Polymarket condition id or slug, and a Kalshi ticker."""
@@ -98,6 +103,22 @@ def kalshi_books_from_frame(frame: pd.DataFrame, levels: int | None = None) -> K
     return KalshiBooks(tickers, BookPanel(grid, bid_px, bid_sz, ask_px, ask_sz))
 
 
+def kalshi_books_from_snapshots(snapshots: Iterable[KalshiBook]) -> KalshiBooks:
+    """Build `KalshiBooks` from `alpha_arena.data.kalshi.KalshiBook` snapshots (the client's).
+
+    Each snapshot's YES and NO bids become the rows of `kalshi_books_from_frame`.
+    """
+    rows = [
+        (book.yes.timestamp, book.ticker, side, float(price), float(size))
+        for book in snapshots
+        for side, own in (("yes", book.yes), ("no", book.no))
+        for price, size in zip(own.bid_prices, own.bid_sizes, strict=True)
+    ]
+    if not rows:
+        raise DataError("kalshi books: no snapshots, or no bids in any of them")
+    return kalshi_books_from_frame(pd.DataFrame(rows, columns=list(KALSHI_BOOK_COLUMNS)))
+
+
 def _flip(prices: np.ndarray) -> np.ndarray:
     """The other side's price of a binary contract (1 - p), without float noise."""
     return np.round(1.0 - prices, 10)
@@ -169,7 +190,7 @@ def cross_venue_baskets(dataset: Dataset, kalshi: KalshiBooks, pairs: pd.DataFra
             legs.append(
                 [
                     (pm_col, str(tokens[pm_col]), float(rates[pm_col]), VENUE_POLYMARKET),
-                    (k_row, f"kalshi:{ticker}:{k_side}", KALSHI_TAKER_RATE, VENUE_KALSHI),
+                    (k_row, f"{ticker}:{k_side}", KALSHI_TAKER_RATE, VENUE_KALSHI),
                 ]
             )
     return make_baskets(CROSS_VENUE, BUY, names, events, legs)

@@ -36,6 +36,8 @@ SELL = 1
 VENUE_POLYMARKET = 0
 VENUE_KALSHI = 1
 _TIE = 1e-12
+_EDGE_SLACK = 1e-12
+"""A level is taken only if its marginal edge beats min_edge by more than float noise."""
 
 
 @njit(cache=True)
@@ -148,7 +150,7 @@ def walk_basket(
             u = left[k] * received_per_share(p, rates[k], venues[k], side)
             units = min(units, u)
         edge = 1.0 - value if side == BUY else value - 1.0
-        if not edge > min_edge:
+        if not edge > min_edge + _EDGE_SLACK:
             break
         exhausted = False
         for k in range(n):
