@@ -19,6 +19,7 @@ _SUBMODULES = (
     "fees",
     "indicators",
     "metrics",
+    "report",
     "sim",
     "types",
 )
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
         fees,
         indicators,
         metrics,
+        report,
         sim,
         types,
     )
@@ -45,6 +47,7 @@ __all__ = [
     "fees",
     "indicators",
     "metrics",
+    "report",
     "sim",
     "types",
 ]
