@@ -110,7 +110,7 @@ def check_trades(ds: Dataset) -> None:
     best = np.where(buy, ds.books.ask_px[snap, cols, 0], ds.books.bid_px[snap, cols, 0])
     assert np.array_equal(trades["price"].to_numpy(), best)
     assert np.all(trades["size"].to_numpy() >= 1.0)
-    assert np.all((ts >= ds.start_ns[cols]) & (ts <= ds.end_ns[cols] + ds.step_ns))
+    assert np.all((ts >= ds.start_ns[cols]) & (ts <= ds.end_ns[cols]))
 
 
 @settings(deadline=None, max_examples=15)

@@ -285,7 +285,7 @@ def _trades(
     rate = rng.lognormal(np.log(30.0), 0.8, first.size)
     counts = rng.poisson(rate * life_days)
     market = np.repeat(np.arange(first.size), counts)
-    row = rng.integers(first[market], last[market] + 1)
+    row = rng.integers(first[market], np.maximum(last[market], first[market] + 1))
     token = 2 * market + (rng.random(market.size) < 0.4)
     buy = rng.random(market.size) < 0.5
     snap = row // book_every
