@@ -40,7 +40,7 @@ class MeanReversion(Strategy):
     length: int = 120
     entry_z: float = 2.5
     exit_z: float = 0.5
-    stake: float = 100.0
+    stake: float = 25.0
     max_positions: int = 20
     min_price: float = 0.1
     max_price: float = 0.9

@@ -41,7 +41,7 @@ class Momentum(Strategy):
     fast: int = 120
     slow: int = 1440
     threshold: float = 0.5
-    stake: float = 100.0
+    stake: float = 25.0
     max_positions: int = 20
     min_price: float = 0.1
     max_price: float = 0.9
