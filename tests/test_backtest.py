@@ -206,3 +206,13 @@ def test_command_summary_and_default_run_dir(tmp_path):
     assert len(runs) == 1
     assert runs[0].name.endswith("-momentum")
     assert (runs[0] / "stats.json").is_file()
+
+
+def test_a_result_feeds_the_report(mixed, tmp_path):
+    from alpha_arena.report import write_report
+
+    result = backtest("mean_reversion", mixed, params={"length": 20, "entry_z": 1.5})
+    assert result.dataset is mixed
+    write_report(result, tmp_path)
+    assert (tmp_path / "report.html").stat().st_size > 0
+    assert (tmp_path / "tearsheet.png").read_bytes()[:4] == b"\x89PNG"

@@ -156,6 +156,7 @@ class BacktestResult:
     forecast quality for strategies that stated probabilities, the realizable-vs-paper edge
     gap and `fill_model` notes on the simulator's assumptions. `equity`, `trades`, `orders`
     and `positions` are DataFrames; `run_dir` is where the files went (None if not written).
+    `alpha_arena.report.write_report(result, directory)` draws its tear sheet.
     """
 
     run_id: str
@@ -168,6 +169,8 @@ class BacktestResult:
     positions: pd.DataFrame
     record: RunRecord = field(repr=False)
     run_dir: Path | None = None
+    dataset: Dataset | None = field(default=None, repr=False)
+    """The data replayed (for reports: prices under the trades, market categories)."""
 
     def summary(self) -> str:
         """A plain-text table of the headline statistics and the fill-model notes."""

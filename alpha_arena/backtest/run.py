@@ -129,6 +129,7 @@ def backtest(
         orders=orders_frame(record.orders),
         positions=_positions(broker, dataset),
         record=record,
+        dataset=dataset,
     )
     if run_dir is not None:
         result.write(run_dir)
