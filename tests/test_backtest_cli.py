@@ -94,3 +94,13 @@ def test_markets_option_is_a_count_or_ids():
     assert parse_markets(["m1,m2", "m3"]) == ["m1", "m2", "m3"]
     with pytest.raises(ValidationError, match="--markets"):
         parse_markets([" , "])
+
+
+def test_a_run_writes_its_files_and_optionally_a_report(capsys, store, tmp_path):
+    out = tmp_path / "run"
+    code, stdout, _ = run(capsys, "--data", str(store), "--out", str(out), "--report", "--quiet")
+    assert code == 0
+    assert stdout == ""
+    names = {p.name for p in out.iterdir()}
+    assert {"metrics.db", "stats.json", "equity.csv", "trades.csv", "report.html"} <= names
+    assert "tearsheet.png" in names
