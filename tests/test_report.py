@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alpha_arena import metrics
 from alpha_arena.engine import Engine, HistoricalFeed
@@ -23,12 +25,14 @@ from alpha_arena.report import (
     plot_calibration,
     plot_drawdown,
     plot_equity,
+    plot_exposure,
     plot_fees_edge,
     plot_pnl_by_category,
     plot_pnl_by_market,
     plot_trades,
     report_input,
     tear_sheet,
+    thin,
     write_report,
 )
 from alpha_arena.sim import SimBroker
@@ -65,7 +69,7 @@ def run():
         settlements=record.settlements, positions_value=record.positions_value,
     )  # fmt: skip
     stats["forecast"] = metrics.score_forecasts(record.forecasts, data)
-    stats["edge"] = metrics.edge_gap(record.fills, record.orders, data)
+    stats["edge_gap"] = metrics.edge_gap(record.fills, record.orders, data)
     positions = broker.portfolio.positions()
     positions.insert(0, "market_id", data.tokens.loc[positions.index, "market_id"])
     trades = pd.DataFrame(
@@ -95,6 +99,7 @@ def test_report_input_collects_pnl_by_token_with_markets_and_categories(run):
     assert set(pnl.index) == {"m0-yes", "m2-yes"}
     assert set(pnl["category"]) == {"politics"}
     assert pnl.loc["m2-yes", "market_id"] == "m2"
+    assert pnl.loc["m2-yes", "market"] == "thing-2"
     # the per-token PnL adds up to the run's PnL (all cash flows plus final values)
     assert pnl["pnl"].sum() == pytest.approx(result.stats["pnl"])
     assert list(inp.prices.columns) == ["m2-yes", "m0-yes"]
@@ -121,7 +126,7 @@ def test_write_report_writes_a_valid_png_and_a_self_contained_html(run, tmp_path
     for section in ("Statistics", "PnL by market", "Forecast quality", "Calibration",
                     "Realizable vs paper edge"):  # fmt: skip
         assert section in page
-    assert "m2" in page
+    assert "thing-2" in page
     assert "sharpe" in page
 
 
@@ -131,7 +136,7 @@ def test_tear_sheet_draws_every_panel_with_data_and_skips_the_rest(run):
     titles = [ax.get_title() for ax in full.axes if ax.get_title()]
     assert any(t.startswith("Equity") for t in titles)
     assert any(t.startswith("Calibration") for t in titles)
-    assert any(t.startswith("Trades on m2-yes") for t in titles)
+    assert "Trades on thing-2 Yes" in titles
     assert any(t.startswith("PnL by category") for t in titles)
     bare = tear_sheet(report_input(result))  # no dataset: no prices, no categories
     bare_titles = [ax.get_title() for ax in bare.axes]
@@ -165,7 +170,7 @@ def test_plots_fail_clearly_on_empty_input():
         (plot_pnl_by_category, "pnl"),
         (plot_trades, "prices"),
         (plot_calibration, "forecast.calibration"),
-        (plot_fees_edge, "stats.edge"),
+        (plot_fees_edge, "stats.edge_gap"),
     ):
         with pytest.raises(ValidationError, match=re.escape(field)):
             plot(empty)
@@ -198,3 +203,53 @@ def test_importing_the_report_package_does_not_load_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+def test_thin_keeps_the_last_point_and_the_peaks():
+    index = pd.date_range("2025-01-01", periods=10_000, freq="min", tz="UTC")
+    series = pd.Series(np.arange(10_000.0) % 7, index=index)
+    peaks = thin(series, "max", points=100)
+    assert len(peaks) == 100
+    assert (peaks == 6).all()
+    assert peaks.index.is_monotonic_increasing
+    last = thin(series, points=100)
+    assert last.index[-1] == index[-1]
+    assert last.iloc[-1] == series.iloc[-1]
+    assert thin(series.iloc[:50], points=100).equals(series.iloc[:50])
+
+
+def test_pnl_bars_are_labelled_by_market_name_and_add_up(run):
+    result, data = run
+    ax = plot_pnl_by_market(report_input(result, data))
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    assert labels == {"thing-0", "thing-2"}
+    heights = sum(bar.get_width() for bar in ax.patches)
+    assert heights == pytest.approx(result.stats["pnl"])
+    bare = plot_pnl_by_market(report_input(result))
+    assert {t.get_text() for t in bare.get_yticklabels()} == {"m0", "m2"}
+
+
+def test_exposure_panel_shows_locked_capital_on_its_own_axis():
+    index = pd.date_range("2025-01-01", periods=4, freq="h", tz="UTC")
+    inp = ReportInput(
+        equity=pd.Series([100.0, 100.0, 100.0, 100.0], index=index),
+        positions_value=pd.Series([0.0, 50.0, 50.0, 25.0], index=index),
+        locked=pd.Series([0.0, 0.0, 30.0, 0.0], index=index),
+    )
+    ax = plot_exposure(inp)
+    assert ax.get_title().endswith("(max 30.00 USDC)")
+    assert ax.lines[0].get_ydata().tolist() == [0.0, 50.0, 50.0, 25.0]
+    twins = [other for other in ax.figure.axes if other is not ax]
+    assert twins[0].lines[0].get_ydata().tolist() == [0.0, 0.0, 30.0, 0.0]
+    flat = plot_exposure(ReportInput(equity=inp.equity, positions_value=inp.positions_value))
+    assert len(flat.figure.axes) == 1
+    with pytest.raises(ValidationError, match="positions_value"):
+        plot_exposure(ReportInput(equity=inp.equity))
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.floats(0.01, 1e6), min_size=1, max_size=200))
+def test_drawdown_series_agrees_with_the_max_drawdown_statistic(values):
+    drawdown = drawdown_series(pd.Series(values))
+    assert drawdown.between(0.0, 1.0).all()
+    assert drawdown.max() == pytest.approx(metrics.max_drawdown(np.array(values)))

@@ -1,10 +1,11 @@
-"""Holdings over time and the capital locked in markets that ended but have not resolved.
+"""Capital locked in markets that have ended but not resolved, at every step of a run.
 
 A prediction-market position whose market has closed still ties up its money until the
 market resolves and pays out. The engine records equity, not per-token holdings, so the
-holdings path is rebuilt from the fills and settlements (each applies from the first
-snapshot at or after its timestamp, as the engine dispatches them). `locked_capital` is
-the whole-run counterpart of `Portfolio.locked_capital(now)`, which gives one instant.
+holdings are rebuilt from the fills and settlements (each applies from the first snapshot
+at or after its timestamp, as the engine dispatches them). Only the rows inside each
+traded token's end-to-resolution window are touched, so long runs stay cheap.
+`locked_capital` is the whole-run counterpart of `Portfolio.locked_capital(now)`.
 """
 
 from __future__ import annotations
@@ -18,52 +19,69 @@ from alpha_arena.timeutil import to_ns
 from alpha_arena.types import Fill, Settlement
 
 
-def holdings(
+def share_changes(
     times_ns: np.ndarray,
     token_ids: Sequence[str],
     fills: Iterable[Fill] = (),
     settlements: Iterable[Settlement] = (),
-) -> np.ndarray:
-    """Shares held of each token after each snapshot's events (rows: times, columns: tokens)."""
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per token column: the snapshot rows where its holding changes and the change there."""
     times = np.asarray(times_ns, dtype=np.int64)
     column = {token: j for j, token in enumerate(token_ids)}
-    changes = np.zeros((times.size, len(column)))
+    events: dict[int, list[tuple[int, float]]] = {}
 
     def add(token: str, when: object, delta: float) -> None:
         if token not in column:
             raise ValidationError("token_id", f"one of the {len(column)} tokens", token)
         row = int(np.searchsorted(times, to_ns(when), side="left"))
-        if row < times.size:
-            changes[row, column[token]] += delta
+        events.setdefault(column[token], []).append((row, delta))
 
     for fill in fills:
         add(fill.token_id, fill.timestamp, fill.share_delta)
     for settlement in settlements:
         add(settlement.token_id, settlement.timestamp, -settlement.shares)
-    return np.cumsum(changes, axis=0)
+    out = {}
+    for j, pairs in events.items():
+        rows, deltas = np.array(pairs, dtype=float).T
+        order = np.argsort(rows, kind="stable")
+        out[j] = (rows[order].astype(np.int64), deltas[order])
+    return out
+
+
+def shares_at(changes: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """A token's holding after the events of each of `rows` (from `share_changes`)."""
+    event_rows, deltas = changes
+    held = np.concatenate([[0.0], np.cumsum(deltas)])
+    return held[np.searchsorted(event_rows, rows, side="right")]
 
 
 def locked_capital(
     times_ns: np.ndarray,
-    shares: np.ndarray,
     prices: np.ndarray,
     end_ns: np.ndarray,
     resolve_ns: np.ndarray,
+    changes: dict[int, tuple[np.ndarray, np.ndarray]],
 ) -> np.ndarray:
     """Value per snapshot of holdings in markets past their end and not yet resolved.
 
-    Positions are valued at the token's last known price (prices stop at a market's end).
+    `prices` is the (times × tokens) panel; positions are valued at the token's last known
+    price (prices stop at a market's end); `changes` comes from `share_changes`.
     """
     times = np.asarray(times_ns, dtype=np.int64)
-    held = np.asarray(shares, dtype=float)
     marks = np.asarray(prices, dtype=float)
-    if held.shape != marks.shape or held.shape[0] != times.size:
-        raise ValidationError("shares", f"shape {marks.shape} like prices", held.shape)
-    last = np.where(np.isnan(marks), 0.0, marks)
-    seen = ~np.isnan(marks)
-    index = np.where(seen, np.arange(times.size)[:, None], 0)
-    np.maximum.accumulate(index, axis=0, out=index)
-    last = last[index, np.arange(marks.shape[1])]
-    t = times[:, None]
-    waiting = (np.asarray(end_ns)[None, :] <= t) & (t < np.asarray(resolve_ns)[None, :])
-    return np.where(waiting, np.clip(held, 0.0, None) * last, 0.0).sum(axis=1)
+    if marks.ndim != 2 or marks.shape[0] != times.size:
+        raise ValidationError("prices", f"a ({times.size}, tokens) panel", marks.shape)
+    locked = np.zeros(times.size)
+    for j, token_changes in changes.items():
+        first = int(np.searchsorted(times, end_ns[j], side="left"))
+        stop = int(np.searchsorted(times, resolve_ns[j], side="left"))
+        if first >= stop:
+            continue
+        rows = np.arange(first, stop)
+        known = np.flatnonzero(~np.isnan(marks[:stop, j]))
+        if known.size == 0:
+            continue
+        at = np.searchsorted(known, rows, side="right") - 1
+        price = np.where(at >= 0, marks[known[np.maximum(at, 0)], j], 0.0)
+        locked[first:stop] += np.clip(shares_at(token_changes, rows), 0.0, None) * price
+    return locked

@@ -17,6 +17,7 @@ from alpha_arena.report.plots import (
     plot_pnl_by_category,
     plot_pnl_by_market,
     plot_trades,
+    thin,
 )
 from alpha_arena.report.sheet import png_bytes, tear_sheet
 from alpha_arena.report.write import HTML_NAME, PNG_NAME, write_report
@@ -39,5 +40,6 @@ __all__ = [
     "render_html",
     "report_input",
     "tear_sheet",
+    "thin",
     "write_report",
 ]

@@ -16,7 +16,8 @@ import pandas as pd
 
 from alpha_arena.errors import ValidationError
 from alpha_arena.metrics import token_pnl
-from alpha_arena.metrics.exposure import holdings, locked_capital
+from alpha_arena.metrics.exposure import locked_capital, share_changes
+from alpha_arena.timeutil import ns_index
 
 if TYPE_CHECKING:
     from alpha_arena.data import Dataset
@@ -35,7 +36,8 @@ class ReportInput:
 
     - `equity`: equity per step (UTC DatetimeIndex); `positions_value` the part held in tokens.
     - `locked`: value of positions in ended, unresolved markets per step.
-    - `pnl`: one row per traded token: `pnl`, `market_id`, `category`.
+    - `pnl`: one row per traded token: `pnl`, `market_id`, and when known `market` (a
+      readable name), `outcome` and `category`.
     - `trades`: fills with `time`, `token_id`, `side` ("BUY"/"SELL"), `price`, `size`, `fee_usdc`.
     - `prices`: price per step (columns: token ids) of the tokens to draw trades on.
     - `stats`: the run's statistics (as `BacktestResult.stats`).
@@ -71,7 +73,7 @@ class ReportInput:
     @property
     def edge(self) -> dict[str, Any]:
         """The realizable-vs-paper edge figures (empty when not computed)."""
-        return self.stats.get("edge") or {}
+        return self.stats.get("edge_gap") or {}
 
 
 def as_input(source: Any, dataset: Dataset | None = None) -> ReportInput:
@@ -100,14 +102,15 @@ def report_input(result: Any, dataset: Dataset | None = None) -> ReportInput:
     locked = prices = None
     if dataset is not None:
         prices = _traded_prices(result.trades, dataset)
-        shares = holdings(record.times, list(dataset.token_ids), record.fills, record.settlements)
-        row = np.searchsorted(dataset.times, record.times)
+        changes = share_changes(
+            record.times, list(dataset.token_ids), record.fills, record.settlements
+        )
+        panel = dataset.prices
+        if not np.array_equal(record.times, dataset.times):
+            row = np.searchsorted(dataset.times, record.times, side="right") - 1
+            panel = panel[np.clip(row, 0, dataset.n_times - 1)]
         locked_values = locked_capital(
-            record.times,
-            shares,
-            dataset.prices[np.clip(row, 0, dataset.n_times - 1)],
-            dataset.end_ns,
-            dataset.resolve_ns,
+            record.times, panel, dataset.end_ns, dataset.resolve_ns, changes
         )
         locked = pd.Series(locked_values, index=equity.index, name="locked")
     return ReportInput(
@@ -125,8 +128,11 @@ def report_input(result: Any, dataset: Dataset | None = None) -> ReportInput:
 def _token_markets(result: Any, dataset: Dataset | None) -> pd.DataFrame:
     """market_id and category per token, from the dataset or else the result's tables."""
     if dataset is not None:
-        tokens = dataset.tokens[["market_id"]].copy()
-        tokens["category"] = tokens["market_id"].map(dataset.markets["category"])
+        tokens = dataset.tokens[["market_id", "outcome"]].copy()
+        markets = dataset.markets
+        named = markets["slug"].where(markets["slug"].fillna("") != "", markets["question"])
+        tokens["category"] = tokens["market_id"].map(markets["category"])
+        tokens["market"] = tokens["market_id"].map(named).fillna(tokens["market_id"])
         return tokens
     parts = [
         result.positions[["market_id"]] if "market_id" in result.positions else None,
@@ -148,5 +154,6 @@ def _token_markets(result: Any, dataset: Dataset | None) -> pd.DataFrame:
 def _traded_prices(trades: pd.DataFrame, dataset: Dataset) -> pd.DataFrame | None:
     if trades.empty:
         return None
-    top = trades["token_id"].value_counts().index[:PRICE_PANELS]
-    return dataset.prices_frame()[list(top)]
+    top = list(trades["token_id"].value_counts().index[:PRICE_PANELS])
+    columns = [dataset.column(token) for token in top]
+    return pd.DataFrame(dataset.prices[:, columns], index=ns_index(dataset.times), columns=top)

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 TOP_MARKETS = 12
 """PnL-by-market bars: the markets with the largest absolute PnL."""
 
+LABEL_WIDTH = 32
+"""Bar and title labels are cut to this many characters."""
+
+MAX_POINTS = 2000
+"""Time series are thinned to this many buckets before drawing (a chart is ~1000 px wide)."""
+
 
 def new_axes() -> Axes:
     """An Axes on a fresh Agg-backed figure (no pyplot state, no display needed)."""
@@ -32,6 +38,62 @@ def new_axes() -> Axes:
 def _require(ok: bool, field: str, expected: str, got: Any) -> None:
     if not ok:
         raise ValidationError(field, expected, got)
+
+
+def _naive_utc(index: pd.Index) -> np.ndarray:
+    """Times as naive UTC datetime64 (matplotlib converts these fast, unlike tz-aware)."""
+    times = pd.DatetimeIndex(index)
+    return (times.tz_convert(None) if times.tz is not None else times).to_numpy()
+
+
+def thin(series: pd.Series, how: str = "last", points: int = MAX_POINTS) -> pd.Series:
+    """At most `points` values: consecutive buckets reduced by "last" or "max"."""
+    values = series.dropna()
+    if len(values) <= points:
+        return values
+    bucket = np.arange(len(values)) * points // len(values)
+    grouped = values.groupby(bucket)
+    reduced = grouped.max() if how == "max" else grouped.last()
+    reduced.index = values.index[np.flatnonzero(np.diff(bucket, append=points))]
+    return reduced
+
+
+def _time_axis(ax: Axes) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
+def _line(ax: Axes, series: pd.Series, how: str = "last", **style: Any) -> None:
+    shown = thin(series, how)
+    ax.plot(_naive_utc(shown.index), shown.to_numpy(), **style)
+    _time_axis(ax)
+
+
+def _short(text: Any, width: int = LABEL_WIDTH) -> str:
+    """A label cut to `width` characters (long hex ids and questions crowd a chart)."""
+    label = str(text)
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _token_name(inp: ReportInput, token: str) -> str:
+    """The token's market name and outcome when the PnL table has them, else its id."""
+    table = inp.pnl
+    if "market" not in table or "token_id" not in table:
+        return token
+    about = table[table["token_id"] == token]
+    if about.empty:
+        return token
+    return f"{about['market'].iloc[0]} {about.get('outcome', pd.Series([''])).iloc[0]}"
+
+
+def _market_names(inp: ReportInput) -> pd.Series:
+    """A readable name per market id: the `market` column when present, else the id."""
+    table = inp.pnl
+    names = table["market"] if "market" in table else table["market_id"]
+    return pd.Series(names.to_numpy(), index=table["market_id"].to_numpy()).groupby(level=0).first()
 
 
 def _require_equity(inp: ReportInput) -> pd.Series:
@@ -50,15 +112,9 @@ def plot_equity(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """Equity over time, with the part held in positions."""
     equity = _require_equity(inp)
     ax = ax or new_axes()
-    ax.plot(equity.index, equity.to_numpy(), label="equity", color="tab:blue")
+    _line(ax, equity, label="equity", color="tab:blue")
     if inp.positions_value is not None and len(inp.positions_value):
-        ax.plot(
-            inp.positions_value.index,
-            inp.positions_value.to_numpy(),
-            label="in positions",
-            color="tab:orange",
-            linewidth=0.8,
-        )
+        _line(ax, inp.positions_value, label="in positions", color="tab:orange", linewidth=0.8)
     ax.set_title("Equity (USDC)")
     ax.legend(loc="best", fontsize=8)
     return ax
@@ -67,8 +123,12 @@ def plot_equity(inp: ReportInput, ax: Axes | None = None) -> Axes:
 def plot_drawdown(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """Drawdown from the running peak, in percent."""
     drawdown = drawdown_series(_require_equity(inp))
+    shown = thin(drawdown, "max")
     ax = ax or new_axes()
-    ax.fill_between(drawdown.index, -100 * drawdown.to_numpy(), 0.0, color="tab:red", alpha=0.4)
+    ax.fill_between(
+        _naive_utc(shown.index), -100 * shown.to_numpy(), 0.0, color="tab:red", alpha=0.4
+    )
+    _time_axis(ax)
     ax.set_title(f"Drawdown (max {100 * drawdown.max():.2f}%)")
     ax.set_ylabel("%")
     return ax
@@ -85,13 +145,14 @@ def plot_exposure(inp: ReportInput, ax: Axes | None = None) -> Axes:
     )
     ax = ax or new_axes()
     share = 100 * inp.positions_value / equity.where(equity > 0)
-    ax.plot(share.index, share.to_numpy(), label="% of equity in positions", color="tab:green")
+    _line(ax, share, label="% of equity in positions", color="tab:green")
     ax.set_ylabel("%")
-    if inp.locked is not None and len(inp.locked):
+    peak = float(inp.locked.max()) if inp.locked is not None and len(inp.locked) else 0.0
+    if peak > 0:
         twin = ax.twinx()
-        twin.plot(inp.locked.index, inp.locked.to_numpy(), color="tab:purple", label="locked")
+        _line(twin, inp.locked, "max", color="tab:purple", label="locked")
         twin.set_ylabel("locked awaiting resolution (USDC)", fontsize=8)
-    ax.set_title("Exposure and capital locked")
+    ax.set_title(f"Exposure; capital locked awaiting resolution (max {peak:,.2f} USDC)")
     ax.legend(loc="upper left", fontsize=8)
     return ax
 
@@ -107,7 +168,7 @@ def _pnl_by(inp: ReportInput, key: str) -> pd.Series:
 
 def _bars(ax: Axes, values: pd.Series, title: str) -> None:
     colors = np.where(values.to_numpy() >= 0, "tab:green", "tab:red")
-    ax.barh([str(i) for i in values.index], values.to_numpy(), color=colors)
+    ax.barh([_short(i) for i in values.index], values.to_numpy(), color=colors)
     ax.axvline(0.0, color="black", linewidth=0.5)
     ax.set_title(title)
     ax.tick_params(axis="y", labelsize=7)
@@ -117,6 +178,7 @@ def plot_pnl_by_market(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """PnL per market (the largest winners and losers)."""
     pnl = _pnl_by(inp, "market_id")
     top = pnl.loc[pnl.abs().sort_values(ascending=False).index[:TOP_MARKETS]].sort_values()
+    top.index = top.index.map(_market_names(inp))
     ax = ax or new_axes()
     _bars(ax, top, f"PnL by market (USDC, top {len(top)} of {len(pnl)})")
     return ax
@@ -137,14 +199,13 @@ def plot_trades(inp: ReportInput, ax: Axes | None = None, token_id: str | None =
     token = token_id if token_id is not None else str(inp.prices.columns[0])
     _require(token in inp.prices.columns, "token_id", "a token in the price table", token)
     ax = ax or new_axes()
-    price = inp.prices[token]
-    ax.plot(price.index, price.to_numpy(), color="tab:gray", linewidth=0.8, label="price")
+    _line(ax, inp.prices[token], color="tab:gray", linewidth=0.8, label="price")
     mine = inp.trades[inp.trades["token_id"] == token]
     for side, marker, color in (("BUY", "^", "tab:green"), ("SELL", "v", "tab:red")):
         rows = mine[mine["side"].astype(str).str.upper() == side]
         if len(rows):
             ax.scatter(
-                pd.to_datetime(rows["time"], utc=True),
+                _naive_utc(pd.to_datetime(rows["time"], utc=True)),
                 rows["price"].to_numpy(),
                 marker=marker,
                 color=color,
@@ -153,7 +214,7 @@ def plot_trades(inp: ReportInput, ax: Axes | None = None, token_id: str | None =
                 zorder=3,
             )
     ax.set_ylim(0.0, 1.0)
-    ax.set_title(f"Trades on {token}", fontsize=9)
+    ax.set_title(f"Trades on {_short(_token_name(inp, token), 2 * LABEL_WIDTH)}", fontsize=9)
     ax.legend(loc="best", fontsize=8)
     return ax
 
@@ -191,7 +252,10 @@ def plot_fees_edge(inp: ReportInput, ax: Axes | None = None) -> Axes:
     """What execution cost: fees and slippage against the decision-time (paper) price."""
     edge = inp.edge
     _require(
-        edge.get("priced_fills", 0) > 0, "stats.edge", "edge figures of priced fills", edge or None
+        edge.get("priced_fills", 0) > 0,
+        "stats.edge_gap",
+        "edge figures of priced fills",
+        edge or None,
     )
     parts = pd.Series(
         {
