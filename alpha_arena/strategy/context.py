@@ -305,6 +305,19 @@ class Context:
         """Cancel every open order (of one token if given)."""
         return self._engine.broker.cancel_all(self.now_ns, token_id)
 
+    def split(self, market_id: str, amount: float) -> None:
+        """Turn `amount` USDC into `amount` YES + `amount` NO shares of a market."""
+        self._engine.broker.split(market_id, amount, self.now_ns)
+
+    def merge(self, market_id: str, amount: float) -> None:
+        """Turn `amount` YES + `amount` NO shares of a market back into `amount` USDC."""
+        self._engine.broker.merge(market_id, amount, self.now_ns)
+
+    def convert(self, market_ids: list[str], amount: float) -> None:
+        """Neg-risk conversion: `amount` NO of each listed market of one event become
+        (k−1)·amount USDC plus `amount` YES of each of the event's other markets."""
+        self._engine.broker.convert(market_ids, amount, self.now_ns)
+
     def forecast(self, token_id: str, probability: float) -> None:
         """Record the strategy's probability for a token, scored against the outcome later."""
         self._engine.record_forecast(token_id, probability)
