@@ -106,11 +106,11 @@ class LLMStrategy(Strategy):
         self.contaminated = check_markets(
             ctx.markets, self.coordinator.router.config, models, self.allow_contaminated
         )
-        if self.contaminated:
-            ctx.signal(contaminated=self.contaminated)
         self._steps = 0
 
     def on_snapshot(self, ctx: Context) -> None:
+        if self._steps == 0 and self.contaminated:
+            ctx.signal(contaminated=self.contaminated)
         if self._steps % self.decide_every == 0:
             self.coordinator.step(ctx)
         self._steps += 1
