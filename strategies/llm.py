@@ -40,7 +40,7 @@ class LLMStrategy(Strategy):
 
     Parameters: `config` (YAML with `llm:` / `agents:` sections), `cache_mode` and
     `cache_path` (record/replay; empty = the config's), `memory_path` (memory.db; empty =
-    in memory), `ledger_path` (the llm_calls ledger for budgets; empty = in memory),
+    in memory), `ledger_path` (the llm_calls ledger budgets read; empty = `llm.ledger_path`),
     `allow_contaminated`, `decide_every` (snapshots between decisions), `max_markets`
     (markets researched per decision, overrides `agents.max_markets` when > 0).
     """
@@ -92,7 +92,7 @@ class LLMStrategy(Strategy):
                 cache = ResponseCache(self.cache_path or llm.cache_path, mode)
             router = LLMRouter(
                 llm,
-                ledger=Ledger(self.ledger_path or ":memory:"),
+                ledger=Ledger(self.ledger_path or llm.ledger_path),
                 cache=cache,
                 sink=engine_sink(ctx),
             )

@@ -181,11 +181,48 @@ def test_budget_stop_skips_decisions(data):
     assert all("daily budget spent" in s["skipped"] for s in skips)
 
 
-def test_backtest_command_runs_llm_through_the_openai_sdk(tmp_path, data):
+def test_backtest_command_records_then_replays_through_the_openai_sdk(tmp_path, data):
     pytest.importorskip("alpha_arena.metrics")
     store = write_dataset(data, tmp_path / "store")
     cfg = tmp_path / "config.yaml"
     answer = json.dumps({"probability": 0.9, "confidence": 0.9, "rationale": "x"})
+
+    def backtest(mode, out):
+        cmd = [
+            sys.executable,
+            "-m",
+            "alpha_arena.backtest",
+            "--strategy",
+            "llm",
+            "--data",
+            str(store),
+            "--quiet",
+            "--out",
+            str(tmp_path / out),
+        ]
+        params = {
+            "config": cfg,
+            "decide_every": 30,
+            "cache_mode": mode,
+            "cache_path": tmp_path / "cache.db",
+            "ledger_path": tmp_path / "ledger.db",
+        }
+        for key, value in params.items():
+            cmd += ["--param", f"{key}={value}"]
+        done = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        )
+        assert done.returncode == 0, done.stderr
+        return {
+            name: (tmp_path / out / name).read_text()
+            for name in ("orders.csv", "trades.csv", "equity.csv")
+        }
+
     with FakeLLMServer() as server:
         server.push("local", *[Reply(body=openai_chat(answer)) for _ in range(40)])
         cfg.write_text(
@@ -196,31 +233,11 @@ def test_backtest_command_runs_llm_through_the_openai_sdk(tmp_path, data):
             "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
             "  cutoffs: {fake-strong: 2024-01-01, fake-cheap: 2024-01-01}\n"
         )
-        cmd = [
-            sys.executable,
-            "-m",
-            "alpha_arena.backtest",
-            "--strategy",
-            "llm",
-            "--data",
-            str(store),
-            "--param",
-            f"config={cfg}",
-            "--param",
-            "decide_every=30",
-            "--quiet",
-            "--json",
-            "--out",
-            str(tmp_path / "run"),
-        ]
-        done = subprocess.run(
-            cmd,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        )
-        assert done.returncode == 0, done.stderr
-        assert server.requests["local"]
+        recorded = backtest("record", "record")
+        calls = len(server.requests["local"])
+        assert calls > 0
         assert server.requests["local"][0]["json"]["response_format"]["type"] == "json_schema"
+        replays = [backtest("replay", f"replay{i}") for i in range(2)]
+        assert len(server.requests["local"]) == calls
+    assert replays[0] == replays[1] == recorded
+    assert recorded["orders.csv"].count("\n") > 1

@@ -108,7 +108,7 @@ def build_view(
     return MarketView(
         market_id=str(market_id),
         question=str(row["question"]),
-        description=str(row["description"] or "") if isinstance(row["description"], str) else "",
+        description=row["description"] if isinstance(row["description"], str) else "",
         category=str(row["category"] or "other"),
         end_time=None if end is None or end != end else end.to_pydatetime(),
         now=ctx.now,
