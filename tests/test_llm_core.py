@@ -224,3 +224,20 @@ def test_contaminated_market_is_refused_or_flagged():
     assert contaminated(markets, date(2024, 12, 31)) == []
     with pytest.raises(ConfigError, match="no knowledge cutoff"):
         check_markets(markets, CONFIG, ["gpt-4.1-mini"])
+
+
+def test_router_queues_calls_under_its_rate_limit():
+    clock = FakeClock()
+    provider = ScriptedProvider("openai", echo, CONFIG)
+    limited = LLMConfig(
+        chain=CONFIG.chain,
+        models=CONFIG.models,
+        prices=CONFIG.prices,
+        cutoffs=CONFIG.cutoffs,
+        rate_limits={"openai": RateLimit(rpm=2)},
+    )
+    router = LLMRouter(limited, {"openai": provider}, clock=clock)
+    for i in range(3):
+        router.complete(request(f"q{i}"))
+    assert clock.sleeps == [60.0]
+    assert len(provider.calls) == 3
