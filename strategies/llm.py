@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from alpha_arena.agents import AgentsConfig, Coordinator, Memory, MemoryStore, load_config
-from alpha_arena.errors import ValidationError
+from alpha_arena.errors import ConfigError, ValidationError
 from alpha_arena.llm import (
     Ledger,
     LLMConfig,
@@ -102,9 +102,15 @@ class LLMStrategy(Strategy):
     def on_start(self, ctx: Context) -> None:
         self.coordinator = self._build(ctx)
         cfg = self.coordinator.config
-        models = self.coordinator.router.models_for((cfg.research_model, cfg.reflection_model))
+        router = self.coordinator.router
+        replay = router.cache is not None and router.cache.mode == "replay"
+        tiers = (cfg.research_model, cfg.reflection_model)
+        models = router.models_for(tiers, available_only=not replay)
+        if not models:
+            reasons = "; ".join(f"{s.name}: {s.reason}" for s in router.status())
+            raise ConfigError(f"no LLM provider can serve this run ({reasons})")
         self.contaminated = check_markets(
-            ctx.markets, self.coordinator.router.config, models, self.allow_contaminated
+            ctx.markets, router.config, models, self.allow_contaminated
         )
         self._steps = 0
 

@@ -18,6 +18,7 @@ import pytest
 from alpha_arena.agents import AgentsConfig, Memory
 from alpha_arena.data.store import write_dataset
 from alpha_arena.engine import Engine, HistoricalFeed
+from alpha_arena.errors import ConfigError
 from alpha_arena.llm import (
     BudgetConfig,
     CacheMissError,
@@ -27,6 +28,7 @@ from alpha_arena.llm import (
     LLMConfig,
     LLMRouter,
     ResponseCache,
+    build_providers,
 )
 from alpha_arena.sim import SimBroker
 from strategies.llm import LLMStrategy
@@ -241,3 +243,10 @@ def test_backtest_command_records_then_replays_through_the_openai_sdk(tmp_path, 
         assert len(server.requests["local"]) == calls
     assert replays[0] == replays[1] == recorded
     assert recorded["orders.csv"].count("\n") > 1
+
+
+def test_no_available_provider_is_a_clear_error_at_start(data):
+    cfg = config(base_urls={"local": None})
+    router = LLMRouter(cfg, build_providers(cfg, env={}), clock=FakeClock())
+    with pytest.raises(ConfigError, match="local: no base URL"):
+        run(LLMStrategy().attach(router, Memory()), data)

@@ -25,7 +25,7 @@ from alpha_arena.llm import (
     check_markets,
     contaminated,
 )
-from alpha_arena.llm.providers import retry_after_seconds
+from alpha_arena.llm.providers import build_providers, retry_after_seconds
 from tests.factories import make_dataset
 from tests.llm_fakes import FakeClock, ScriptedProvider
 
@@ -241,3 +241,30 @@ def test_router_queues_calls_under_its_rate_limit():
         router.complete(request(f"q{i}"))
     assert clock.sleeps == [60.0]
     assert len(provider.calls) == 3
+
+
+def test_models_for_can_skip_unavailable_providers():
+    config = LLMConfig(chain=("anthropic", "local"), base_urls={"local": "http://127.0.0.1:1/v1"})
+    router = LLMRouter(config, build_providers(config, env={}), clock=FakeClock())
+    assert router.models_for(("strong",)) == ["claude-sonnet-4-6", "llama3.1:70b"]
+    assert router.models_for(("strong", "claude-haiku-4-5"), available_only=True) == [
+        "llama3.1:70b"
+    ]
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.lists(st.tuples(st.integers(0, 50_000), st.integers(0, 5_000)), min_size=1, max_size=8))
+def test_cost_accounting_matches_usage_and_prices(usages):
+    clock = FakeClock()
+    queue = list(usages)
+
+    def answer(request, model):
+        tokens_in, tokens_out = queue.pop(0)
+        return Completion("ok", None, tokens_in, tokens_out, model)
+
+    router = LLMRouter(CONFIG, {"openai": ScriptedProvider("openai", answer, CONFIG)}, clock=clock)
+    costs = [router.complete(request(f"q{i}")).cost_usd for i in range(len(usages))]
+    expected = [(i * 2.0 + o * 8.0) / 1e6 for i, o in usages]
+    assert costs == pytest.approx(expected)
+    assert router.spend() == pytest.approx((sum(expected), sum(expected)))
+    assert [r["input_tokens"] for r in router.ledger.rows()] == [i for i, _ in usages]

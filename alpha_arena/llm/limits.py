@@ -103,6 +103,7 @@ class CircuitBreaker:
         self.clock = clock
         self.consecutive = 0
         self.open_until = 0.0
+        self._lock = threading.Lock()
 
     def blocked(self) -> str:
         """Why calls are refused now ("" when allowed)."""
@@ -113,11 +114,13 @@ class CircuitBreaker:
 
     def success(self) -> None:
         """A call succeeded: close the circuit."""
-        self.consecutive = 0
-        self.open_until = 0.0
+        with self._lock:
+            self.consecutive = 0
+            self.open_until = 0.0
 
     def failure(self) -> None:
         """A call failed: open the circuit after enough consecutive failures."""
-        self.consecutive += 1
-        if self.consecutive >= self.failures:
-            self.open_until = self.clock.monotonic() + self.cooldown_s
+        with self._lock:
+            self.consecutive += 1
+            if self.consecutive >= self.failures:
+                self.open_until = self.clock.monotonic() + self.cooldown_s

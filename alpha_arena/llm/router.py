@@ -139,16 +139,22 @@ class LLMRouter:
         """USD spent today and this month (UTC), from the ledger."""
         return self.budget.spend(self.clock.now())
 
-    def models_for(self, tiers: tuple[str, ...]) -> list[str]:
-        """Every model the chain may use for these tiers (for the knowledge-cutoff guard)."""
-        found = []
+    def models_for(self, tiers: tuple[str, ...], available_only: bool = False) -> list[str]:
+        """Every model the chain may use for these tiers (for the knowledge-cutoff guard);
+        a tier that is not a tier name is taken as a model name. With `available_only`,
+        only the models of providers that can serve now."""
+        usable = {s.name for s in self.status() if s.available or not available_only}
+        known_tiers = {t for models in self.config.models.values() for t in models}
+        found: list[str] = []
         for tier in tiers:
-            if tier not in {t for m in self.config.models.values() for t in m}:
-                found.append(tier)
+            if tier not in known_tiers:
+                owner = self.config.provider_of(tier)
+                if tier not in found and (owner is None or owner in usable):
+                    found.append(tier)
                 continue
             for name in self.config.chain:
                 model = self.config.model_for(name, tier)
-                if model and model not in found:
+                if model and name in usable and model not in found:
                     found.append(model)
         return found
 
