@@ -292,3 +292,23 @@ def test_agents_config_from_mapping():
         AgentsConfig.from_mapping({"reserch_model": "x"})
     with pytest.raises(ValidationError, match="kelly_fraction"):
         AgentsConfig(kelly_fraction=2.0)
+
+
+def test_research_reports_providers_passed_over():
+    answer = json.dumps({"probability": 0.4, "confidence": 0.9, "rationale": "r"})
+    config = LLMConfig(
+        chain=("openai", "local"),
+        models={"openai": {"strong": "gpt-4.1"}, "local": {"strong": "fake-strong"}},
+        prices=CONFIG.prices | {"gpt-4.1": (2.0, 8.0)},
+    )
+    router = LLMRouter(
+        config,
+        {
+            "openai": ScriptedProvider("openai", lambda r, m: ProviderError("server", "500")),
+            "local": ScriptedProvider("local", lambda r, m: Completion(answer, None, 1, 1, m)),
+        },
+        clock=FakeClock(),
+    )
+    result = ResearchAgent(router).assess(view())
+    assert result.provider == "local"
+    assert result.passed_over == ("openai: server",)

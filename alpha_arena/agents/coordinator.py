@@ -102,6 +102,8 @@ class Coordinator:
             probability=assessment.probability,
             confidence=assessment.confidence,
             model=assessment.model,
+            provider=assessment.provider,
+            passed_over=list(assessment.passed_over),
             decision=sizing.reason,
             orders=len(plans),
         )

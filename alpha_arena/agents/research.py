@@ -29,7 +29,8 @@ SCHEMA = {
 
 @dataclass(frozen=True)
 class Assessment:
-    """The research answer for one market at one time, with the model that gave it."""
+    """The research answer for one market at one time, with the model that gave it and
+    the providers that did not (`"name: status"`)."""
 
     market_id: str
     probability: float
@@ -38,6 +39,7 @@ class Assessment:
     model: str
     provider: str
     cost_usd: float
+    passed_over: tuple[str, ...] = ()
 
 
 class ResearchAgent:
@@ -75,4 +77,9 @@ class ResearchAgent:
             answer.model,
             answer.provider,
             answer.cost_usd,
+            tuple(
+                f"{a.provider}: {a.status}"
+                for a in answer.attempts
+                if a.status not in ("ok", "cached")
+            ),
         )

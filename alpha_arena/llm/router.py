@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from alpha_arena.llm.cache import ResponseCache
@@ -179,16 +179,7 @@ class LLMRouter:
                 raise BudgetExceededError(f"LLM call skipped: {spent}")
             log.warning("%s; routing to the %r tier", spent, self.config.budget.fallback_tier)
             tier = self.config.budget.fallback_tier
-            request = LLMRequest(
-                request.messages,
-                request.schema,
-                request.role,
-                tier,
-                None,
-                request.temperature,
-                request.max_tokens,
-                request.sim_time,
-            )
+            request = replace(request, tier=tier, model=None)
         attempts: list[Attempt] = []
         for name, model in self._candidates(request, tier):
             provider = self.providers.get(name)

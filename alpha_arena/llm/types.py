@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -80,16 +80,7 @@ class LLMRequest:
 
     def with_messages(self, *extra: dict[str, str]) -> LLMRequest:
         """A copy with messages appended (used for the one repair attempt)."""
-        return LLMRequest(
-            (*self.messages, *extra),
-            self.schema,
-            self.role,
-            self.tier,
-            self.model,
-            self.temperature,
-            self.max_tokens,
-            self.sim_time,
-        )
+        return replace(self, messages=(*self.messages, *extra))
 
 
 @dataclass(frozen=True)
