@@ -250,3 +250,22 @@ def test_no_available_provider_is_a_clear_error_at_start(data):
     router = LLMRouter(cfg, build_providers(cfg, env={}), clock=FakeClock())
     with pytest.raises(ConfigError, match="local: no base URL"):
         run(LLMStrategy().attach(router, Memory()), data)
+
+
+def test_sample_replays_identically(tmp_path, sample_dir):
+    from alpha_arena.backtest.inputs import resolve_data
+
+    data = resolve_data(sample_dir, days=2, markets=6)
+    path = tmp_path / "sample_cache.db"
+    strategy, _, provider = strategy_with(forecaster, ResponseCache(path, "record"))
+    strategy.decide_every = 120
+    recorded = run(strategy, data)
+    assert provider.calls
+    assert recorded.forecasts
+    runs = []
+    for _ in range(2):
+        strategy, router, _ = strategy_with(refuse, ResponseCache(path, "replay"))
+        strategy.decide_every = 120
+        runs.append((outputs(run(strategy, data)), ledger_rows(router)))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == outputs(recorded)
