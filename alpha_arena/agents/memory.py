@@ -83,7 +83,7 @@ class MemoryStore:
             raise ValidationError("importance", "a number in [0, 1]", record.importance)
         if not record.text.strip():
             raise ValidationError("text", "a non-empty memory")
-        stamp = to_datetime(record.timestamp, "timestamp").isoformat()
+        stamp = to_datetime(record.timestamp, "timestamp").isoformat(timespec="microseconds")
         with self._lock, self._db:
             self._db.execute(
                 "INSERT INTO memories (timestamp, market, kind, text, importance, outcome) "
@@ -111,7 +111,7 @@ class MemoryStore:
             args.append(market)
         if before is not None:
             where.append("timestamp <= ?")
-            args.append(to_datetime(before, "before").isoformat())
+            args.append(to_datetime(before, "before").isoformat(timespec="microseconds"))
         if kinds:
             where.append(f"kind IN ({', '.join('?' * len(kinds))})")
             args.extend(kinds)
@@ -145,7 +145,7 @@ class MemoryStore:
         with self._lock, self._db:
             cursor = self._db.execute(
                 "DELETE FROM memories WHERE timestamp < ? AND importance < ?",
-                (cutoff.isoformat(), below),
+                (cutoff.isoformat(timespec="microseconds"), below),
             )
         return int(cursor.rowcount)
 

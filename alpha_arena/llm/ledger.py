@@ -76,12 +76,13 @@ class Ledger:
         with self._lock:
             row = self._db.execute(
                 "SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls WHERE timestamp >= ?",
-                (start.astimezone(UTC).isoformat(),),
+                (start.astimezone(UTC).isoformat(timespec="microseconds"),),
             ).fetchone()
         return float(row[0])
 
     def rows(self) -> list[dict[str, Any]]:
-        """Every row in insertion order (for reports and tests)."""
+        """Every row in insertion order (for reports and tests). Timestamps are ISO-8601 UTC with
+        microseconds, so text order is time order."""
         with self._lock:
             cursor = self._db.execute(f"SELECT {', '.join(CALL_FIELDS)} FROM llm_calls ORDER BY id")
             return [dict(zip(CALL_FIELDS, row, strict=True)) for row in cursor]

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import Any, Protocol
 
 from alpha_arena.llm.cache import ResponseCache
@@ -332,7 +333,7 @@ class LLMRouter:
         error: str = "",
     ) -> None:
         row = {
-            "timestamp": self.clock.now().isoformat(),
+            "timestamp": self.clock.now().astimezone(UTC).isoformat(timespec="microseconds"),
             "run_id": self.run_id,
             "provider": provider,
             "model": model,
