@@ -268,3 +268,11 @@ def test_cost_accounting_matches_usage_and_prices(usages):
     assert costs == pytest.approx(expected)
     assert router.spend() == pytest.approx((sum(expected), sum(expected)))
     assert [r["input_tokens"] for r in router.ledger.rows()] == [i for i, _ in usages]
+
+
+def test_invalid_schema_is_a_validation_error():
+    router = LLMRouter(
+        CONFIG, {"openai": ScriptedProvider("openai", echo, CONFIG)}, clock=FakeClock()
+    )
+    with pytest.raises(ValidationError, match="valid JSON schema"):
+        router.complete(request(schema={"type": "no-such-type"}))

@@ -128,6 +128,8 @@ class Budget:
 
     def exceeded(self, now: datetime) -> str:
         """Which limit is spent ("" if none); also raises the alert when crossing `alert_at`."""
+        if not (self.config.daily_usd or self.config.monthly_usd):
+            return ""
         for name, period, spent, limit in self._periods(now):
             if not limit:
                 continue

@@ -10,6 +10,7 @@ the response lists every provider tried and why it did not serve.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Any, Protocol
 
+from alpha_arena.errors import ValidationError
 from alpha_arena.llm.cache import ResponseCache
 from alpha_arena.llm.config import LLMConfig, RateLimit
 from alpha_arena.llm.ledger import Budget, Ledger
@@ -58,6 +60,20 @@ class ProviderStatus:
     models: dict[str, str]
 
 
+@functools.lru_cache(maxsize=64)
+def _validator(schema_json: str) -> Any:
+    """A checked, reusable validator per schema (building one per call costs milliseconds)."""
+    import jsonschema
+
+    schema = json.loads(schema_json)
+    cls = jsonschema.validators.validator_for(schema)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise ValidationError("schema", f"a valid JSON schema ({exc.message})", schema) from exc
+    return cls(schema)
+
+
 def parse_output(completion: Completion, schema: dict[str, Any] | None) -> Any:
     """The answer as JSON validated against `schema` (text when there is no schema).
 
@@ -77,7 +93,7 @@ def parse_output(completion: Completion, schema: dict[str, Any] | None) -> Any:
     import jsonschema
 
     try:
-        jsonschema.validate(output, schema)
+        _validator(json.dumps(schema, sort_keys=True)).validate(output)
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "answer"
         raise ProviderError("malformed", f"{path}: {exc.message}") from exc
@@ -163,6 +179,8 @@ class LLMRouter:
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         """Answer `request` from the cache or the first provider that can; see the module doc."""
+        if request.schema is not None:
+            _validator(json.dumps(request.schema, sort_keys=True))
         key = request.cache_key()
         if self.cache is not None and self.cache.reads:
             stored = self.cache.get(key)
