@@ -235,6 +235,9 @@ class ScriptedProvider(Provider):
         self.calls: list[tuple[LLMRequest, str]] = []
         self._lock = threading.Lock()
 
+    def _build(self) -> Callable[[LLMRequest, str], Completion]:
+        return self.answer
+
     def complete(self, request: LLMRequest, model: str) -> Completion:
         with self._lock:
             self.calls.append((request, model))

@@ -9,6 +9,7 @@ an injectable clock, are the only ones. SDKs are imported when a client is first
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -57,8 +58,11 @@ def _status_kind(status: int) -> str:
     return "bad_request"
 
 
-class Provider:
-    """Base: a named provider with a key, an optional base URL and an injectable HTTP client."""
+class Provider(ABC):
+    """Base: a named provider with a key, an optional base URL and an injectable HTTP client.
+
+    Subclasses build their SDK client in `_build` and make one call in `complete`.
+    """
 
     name = ""
 
@@ -93,12 +97,13 @@ class Provider:
             self._client = self._build()
         return self._client
 
+    @abstractmethod
     def _build(self) -> Any:
-        raise ProviderError("unavailable", f"{type(self).__name__} has no SDK client")
+        """The SDK client (called once, when the provider is available)."""
 
+    @abstractmethod
     def complete(self, request: LLMRequest, model: str) -> Completion:
         """One call, no retries; raises ProviderError with the failure kind."""
-        raise ProviderError("unavailable", f"{type(self).__name__} cannot complete")
 
 
 def _map_openai_style(exc: Exception, sdk: Any) -> ProviderError:
