@@ -19,12 +19,24 @@ _SUBMODULES = (
     "fees",
     "indicators",
     "llm",
+    "metrics",
     "sim",
     "types",
 )
 
 if TYPE_CHECKING:
-    from alpha_arena import agents, backtest, data, errors, fees, indicators, llm, sim, types
+    from alpha_arena import (
+        agents,
+        backtest,
+        data,
+        errors,
+        fees,
+        indicators,
+        llm,
+        metrics,
+        sim,
+        types,
+    )
 
 __all__ = [
     "__version__",
@@ -35,6 +47,7 @@ __all__ = [
     "fees",
     "indicators",
     "llm",
+    "metrics",
     "sim",
     "types",
 ]
