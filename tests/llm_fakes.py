@@ -136,9 +136,11 @@ def success_body(prefix: str, answer: dict | str, **usage: int) -> dict:
 
 
 class FakeLLMServer:
-    """A threaded HTTP server on 127.0.0.1 answering from per-prefix queues."""
+    """A threaded HTTP server on 127.0.0.1 answering from per-prefix queues, then (when
+    given) from `responder(prefix, request_json)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, responder: Callable[[str, Any], Reply] | None = None) -> None:
+        self.responder = responder
         self.queues: dict[str, deque[Reply]] = defaultdict(deque)
         self.requests: dict[str, list[dict]] = defaultdict(list)
         server = self
@@ -155,7 +157,12 @@ class FakeLLMServer:
                     {"path": self.path, "headers": dict(self.headers), "json": body}
                 )
                 queue = server.queues[prefix]
-                reply = queue.popleft() if queue else Reply(500, error_body(prefix, 500, "empty"))
+                if queue:
+                    reply = queue.popleft()
+                elif server.responder is not None:
+                    reply = server.responder(prefix, body)
+                else:
+                    reply = Reply(500, error_body(prefix, 500, "empty"))
                 if reply.delay:
                     time.sleep(reply.delay)
                 data = json.dumps(reply.body).encode()

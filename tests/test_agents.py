@@ -26,7 +26,14 @@ from alpha_arena.agents import (
     net_edge,
 )
 from alpha_arena.errors import ConfigError, ValidationError
-from alpha_arena.llm import Completion, LLMConfig, LLMRouter, ProviderError
+from alpha_arena.llm import (
+    CacheMissError,
+    Completion,
+    LLMConfig,
+    LLMRouter,
+    ProviderError,
+    ResponseCache,
+)
 from alpha_arena.types import OrderBook, OrderType
 from tests.llm_fakes import FakeClock, ScriptedProvider
 
@@ -312,3 +319,12 @@ def test_research_reports_providers_passed_over():
     result = ResearchAgent(router).assess(view())
     assert result.provider == "local"
     assert result.passed_over == ("openai: server",)
+
+
+def test_reflection_replay_miss_is_an_error():
+    provider = ScriptedProvider("local", lambda r, m: ProviderError("auth", "x"), CONFIG)
+    router = LLMRouter(
+        CONFIG, {"local": provider}, cache=ResponseCache(":memory:", "replay"), clock=FakeClock()
+    )
+    with pytest.raises(CacheMissError):
+        ReflectionAgent(router, Memory()).resolve("m0", "q", 1.0, NOW, assessment(0.3))

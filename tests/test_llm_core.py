@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from alpha_arena.errors import ConfigError, ValidationError
 from alpha_arena.llm import (
+    BudgetConfig,
+    BudgetExceededError,
     CacheMissError,
     Completion,
     ContaminationError,
@@ -164,9 +166,45 @@ def test_sink_gets_every_call_and_ledger_stands_alone():
         ("local", "ok"),
     ]
     assert [row["status"] for row in sink.rows] == ["auth", "ok"]
-    assert sink.rows == router.ledger.rows()
+    assert [row["status"] for row in router.ledger.rows()] == ["auth", "ok"]
     assert {row["run_id"] for row in sink.rows} == {"r1"}
+    assert "error" not in sink.rows[1]
     assert len(failing.calls) == 1
+
+
+def test_metrics_logger_sink_gets_rows_stamped_with_simulated_time(tmp_path):
+    import sqlite3
+
+    from alpha_arena.metrics import MetricsLogger
+
+    logger = MetricsLogger(tmp_path, run_id="run-1")
+    budget = LLMConfig(
+        chain=CONFIG.chain,
+        models=CONFIG.models,
+        prices=CONFIG.prices,
+        cutoffs=CONFIG.cutoffs,
+        budget=BudgetConfig(daily_usd=0.001),
+    )
+    router = LLMRouter(
+        budget,
+        {"openai": ScriptedProvider("openai", echo, CONFIG)},
+        sink=logger,
+        clock=FakeClock(),
+    )
+    sim = datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC)
+    router.complete(request("q", sim_time=sim))
+    with pytest.raises(BudgetExceededError):
+        router.complete(request("q2", sim_time=sim))
+    logger.close()
+    with sqlite3.connect(tmp_path / "metrics.db") as db:
+        rows = db.execute(
+            "SELECT run_id, timestamp, provider, model, role, input_tokens, cost_usd, status "
+            "FROM llm_calls ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        ("run-1", "2025-02-03 04:05:06.000", "openai", "gpt-4.1", "research", 1000, 0.0028, "ok"),
+        ("run-1", "2025-02-03 04:05:06.000", "", "", "research", 0, 0.0, "skipped"),
+    ]
 
 
 def test_huge_retry_after_falls_back_instead_of_waiting():

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from alpha_arena.agents.memory import Memory, MemoryRecord
 from alpha_arena.agents.research import Assessment
-from alpha_arena.llm import LLMError, LLMRequest, LLMRouter
+from alpha_arena.llm import CacheMissError, LLMError, LLMRequest, LLMRouter
 from alpha_arena.types import Fill
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ class ReflectionAgent:
         assessment: Assessment | None,
     ) -> str | None:
         """Store how the market ended (`outcome` = YES payout) and, when a forecast was made,
-        a lesson from the cheap model. Returns the lesson (None without one)."""
+        a lesson from the cheap model. Returns the lesson (None without one: a failed call
+        is logged and skipped, but a replay-mode cache miss is raised)."""
         if assessment is None:
             text = f"resolved with YES paying {outcome:g}; no forecast was made"
             self.memory.store.add(MemoryRecord(now, market, "outcome", text, 0.3, outcome))
@@ -81,6 +82,8 @@ class ReflectionAgent:
         )
         try:
             answer = self.router.complete(request)
+        except CacheMissError:
+            raise
         except LLMError as exc:
             log.warning("reflection on %s skipped: %s", market, exc)
             return None

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from alpha_arena.errors import ValidationError
@@ -98,6 +98,16 @@ def parse_output(completion: Completion, schema: dict[str, Any] | None) -> Any:
         path = "/".join(str(p) for p in exc.absolute_path) or "answer"
         raise ProviderError("malformed", f"{path}: {exc.message}") from exc
     return output
+
+
+def sink_row(row: dict[str, Any], sim_time: datetime | None) -> dict[str, Any]:
+    """The ledger row as a metrics sink takes it: stamped with the simulated time when the
+    call belongs to one (like the run's orders and fills, so replays give equal rows),
+    without empty fields (the sink fills its own defaults, e.g. its run id)."""
+    out = {k: v for k, v in row.items() if v is not None and not (k == "run_id" and not v)}
+    if sim_time is not None:
+        out["timestamp"] = sim_time
+    return out
 
 
 class LLMRouter:
@@ -366,7 +376,7 @@ class LLMRouter:
         }
         self.ledger.llm_call(**row)
         if self.sink is not None and self.sink is not self.ledger:
-            self.sink.llm_call(**row)
+            self.sink.llm_call(**sink_row(row, request.sim_time))
         if cost:
             self.budget.exceeded(self.clock.now())
 
