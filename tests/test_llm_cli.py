@@ -78,3 +78,12 @@ def test_memory_cleanup_command(tmp_path, capsys):
     assert main(["memory", "stats", "--db", str(db)]) == 0
     assert capsys.readouterr().out.startswith("2 memories")
     assert main(["memory", "cleanup", "--db", str(tmp_path / "missing.db")]) == 2
+
+
+def test_spend_reads_metrics_logger_timestamps(tmp_path):
+    ledger = Ledger(tmp_path / "metrics.db")
+    now = datetime.now(UTC)
+    ledger.llm_call(timestamp=now.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3], cost_usd=0.5, status="ok")
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    assert ledger.spend_since(start) == pytest.approx(0.5)
+    assert ledger.spend_since(start + timedelta(days=1)) == 0.0

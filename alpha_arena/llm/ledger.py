@@ -72,10 +72,12 @@ class Ledger:
             self._db.execute(sql, [fields[n] for n in names])
 
     def spend_since(self, start: datetime) -> float:
-        """USD spent from `start` (UTC) on."""
+        """USD spent from `start` (UTC) on. Reads ISO stamps and the metrics logger's
+        "YYYY-MM-DD HH:MM:SS.mmm" UTC form alike."""
         with self._lock:
             row = self._db.execute(
-                "SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls WHERE timestamp >= ?",
+                "SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls "
+                "WHERE replace(timestamp, ' ', 'T') >= ?",
                 (start.astimezone(UTC).isoformat(timespec="microseconds"),),
             ).fetchone()
         return float(row[0])
