@@ -8,8 +8,6 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `memory` sub-command with `cleanup` and `stats`."""
-    from alpha_arena.agents.memory import DEFAULT_RETENTION_DAYS
-
     parser = subparsers.add_parser("memory", help="agent memory: cleanup, stats")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     cleanup = actions.add_parser(
@@ -17,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     cleanup.add_argument("--db", default="memory.db", help="the memory database")
     cleanup.add_argument(
-        "--days", type=float, default=DEFAULT_RETENTION_DAYS, help="age in days (default 90)"
+        "--days", type=float, default=None, help="age in days (default: the manual's 90)"
     )
     cleanup.add_argument(
         "--below", type=float, default=0.5, help="importance threshold (default 0.5)"
@@ -39,10 +37,13 @@ def _store(db: str):
 
 def run_cleanup(args: argparse.Namespace) -> int:
     """Delete old, unimportant memories and say how many went."""
+    from alpha_arena.agents.memory import DEFAULT_RETENTION_DAYS
+
+    days = DEFAULT_RETENTION_DAYS if args.days is None else args.days
     store = _store(args.db)
-    removed = store.cleanup(older_than_days=args.days, below=args.below)
+    removed = store.cleanup(older_than_days=days, below=args.below)
     print(
-        f"removed {removed} memories older than {args.days:g} days with importance < "
+        f"removed {removed} memories older than {days:g} days with importance < "
         f"{args.below:g}; {store.count()} remain"
     )
     return 0
