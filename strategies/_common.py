@@ -7,11 +7,16 @@ at most one side per market: long YES (+1), long NO (−1, the venue's way to sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alpha_arena.fees import fee_rates_for
 from alpha_arena.strategy import Context
+from alpha_arena.types import OrderType
+
+if TYPE_CHECKING:
+    from alpha_arena.arbitrage import Baskets
 
 
 @dataclass(frozen=True)
@@ -127,25 +132,77 @@ class Directional:
         return entered
 
 
-def basket_size(
-    ask_px: np.ndarray, ask_sz: np.ndarray, fee_rate: np.ndarray, cash: float, max_shares: float
-) -> tuple[float, float]:
-    """Size and profit of buying `s` shares of every leg at its best ask, held to a payout of 1.
+def polymarket_baskets(
+    kind: str, side: int, names: list[str], legs: list[list[int]], lay: Layout, tokens: np.ndarray
+) -> Baskets:
+    """Baskets for the arbitrage kernels from lists of token columns (one list per basket)."""
+    from alpha_arena.arbitrage.baskets import make_baskets
+    from alpha_arena.arbitrage.kernels import VENUE_POLYMARKET
 
-    Legs are mutually exclusive and exhaustive (YES + NO of a market, or every YES of a
-    neg-risk event), so exactly one pays 1 per share received. Polymarket takes the taker
-    fee in shares on buys, so the complete sets held are the smallest net leg. Returns
-    (gross shares per leg, profit in USDC after fees); size 0 when nothing can be bought.
-    """
-    from alpha_arena.fees import pm_buy_fee_shares
-
-    cost = float(ask_px.sum())
-    size = float(min(ask_sz.min(), max_shares, cash / cost if cost > 0 else 0.0))
-    size = np.floor(size * 100.0) / 100.0
-    if size <= 0:
-        return 0.0, 0.0
-    net = min(
-        size - pm_buy_fee_shares(size, float(p), float(r))
-        for p, r in zip(ask_px, fee_rate, strict=True)
+    return make_baskets(
+        kind,
+        side,
+        names,
+        [None] * len(names),
+        [
+            [(int(c), str(tokens[c]), float(lay.fee_rate[c]), VENUE_POLYMARKET) for c in cols]
+            for cols in legs
+        ],
     )
-    return size, net - size * cost
+
+
+@dataclass
+class BasketTrader:
+    """Finds the baskets worth taking on the latest book snapshot and sends their legs.
+
+    The arbitrage kernels walk every leg's book level by level, matching received shares
+    after Polymarket's fee in shares, while each further set still earns more than
+    `min_edge` USDC. A basket is taken only when all its markets are open and no leg has an
+    order in flight; it is scaled down to `max_sets` sets and to the cash available. Legs
+    go out as fill-or-kill orders limited to the worst level the walk used. For SELL
+    baskets, `split` first mints the complete sets that are then sold.
+    """
+
+    min_edge: float
+    max_sets: float
+
+    def take(self, ctx: Context, baskets: Baskets, split: bool = False) -> int:
+        """Send the legs of every basket worth taking now; returns how many were taken."""
+        from alpha_arena.arbitrage import scan_arrays
+        from alpha_arena.arbitrage.kernels import BUY
+
+        books = ctx.book_arrays()
+        if books is None or baskets.n == 0:
+            return 0
+        found = scan_arrays(
+            [baskets],
+            books.bid_px,
+            books.bid_sz,
+            books.ask_px,
+            books.ask_sz,
+            time_ns=books.t_ns,
+            min_edge=self.min_edge,
+        )
+        open_now = ctx.tradeable()
+        busy = busy_tokens(ctx)
+        taken = 0
+        for row in found.itertuples(index=False):
+            cols = np.array([ctx.column(leg["token"]) for leg in row.legs])
+            if not open_now[cols].all() or busy[cols].any():
+                continue
+            budget = ctx.cash if baskets.side == BUY else ctx.cash - 1.0
+            scale = min(1.0, self.max_sets / row.size, 0.99 * budget / row.capital)
+            sizes = [np.floor(leg["size"] * scale * 100.0) / 100.0 for leg in row.legs]
+            if min(size * leg["price"] for size, leg in zip(sizes, row.legs, strict=True)) < 1.0:
+                continue
+            ctx.signal(kind=row.kind, market=row.market, sets=row.size * scale, edge=row.edge)
+            if split:
+                ctx.split(str(row.market), max(sizes))
+            for size, leg in zip(sizes, row.legs, strict=True):
+                if baskets.side == BUY:
+                    ctx.buy(leg["token"], size, price=leg["price"], order_type=OrderType.FOK)
+                else:
+                    ctx.sell(leg["token"], size, price=leg["price"], order_type=OrderType.FOK)
+            busy[cols] = True
+            taken += 1
+        return taken

@@ -8,24 +8,17 @@ import numpy as np
 
 from alpha_arena.errors import ValidationError
 from alpha_arena.strategy import Context, Strategy
-from alpha_arena.types import OrderType
-from strategies._common import Layout, basket_size, busy_tokens, layout
+from strategies._common import BasketTrader, Layout, layout, polymarket_baskets
 
 
-def event_legs(ctx: Context, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """Neg-risk events with ≥ 2 markets: their ids and a (events, max outcomes) matrix of
-    YES columns padded with −1."""
+def event_legs(ctx: Context, lay: Layout) -> dict[str, list[int]]:
+    """Neg-risk events with at least two markets in the data: {event id: YES columns}."""
     markets = ctx.markets
     neg = markets["neg_risk"].to_numpy(dtype=bool) & markets["event_id"].notna().to_numpy()
-    groups: dict[str, list[int]] = {}
+    events: dict[str, list[int]] = {}
     for m in np.flatnonzero(neg & (lay.yes >= 0)):
-        groups.setdefault(str(markets["event_id"].iloc[m]), []).append(int(lay.yes[m]))
-    events = {eid: cols for eid, cols in groups.items() if len(cols) >= 2}
-    width = max((len(cols) for cols in events.values()), default=0)
-    legs = np.full((len(events), width), -1, dtype=np.int64)
-    for i, cols in enumerate(events.values()):
-        legs[i, : len(cols)] = cols
-    return np.array(list(events), dtype=object), legs
+        events.setdefault(str(markets["event_id"].iloc[m]), []).append(int(lay.yes[m]))
+    return {eid: cols for eid, cols in events.items() if len(cols) >= 2}
 
 
 @dataclass
@@ -33,56 +26,41 @@ class NegRiskArb(Strategy):
     """Buy the whole field of a neg-risk event below 1 USDC.
 
     Idea: exactly one outcome of a neg-risk event resolves YES, so one YES share of every
-    outcome pays exactly 1 USDC. When the best YES asks of all outcomes, after taker fees
-    (taken in shares on buys), sum below 1 − `min_edge` per basket, buy every leg with
-    fill-or-kill orders at those asks and hold to resolution. Only events whose outcomes
-    are all open and quoted are traded; only the best level of each book is used.
+    outcome pays exactly 1 USDC. When the YES asks of all outcomes, walked level by level
+    by the arbitrage kernels with taker fees (in shares on buys, legs matched in shares
+    received), sum below 1 − `min_edge` per basket, buy every leg with fill-or-kill orders
+    and hold to resolution. Only events whose outcomes are all open and quoted are traded;
+    all of an event's outcome markets must be in the data (a partial selection of an
+    event is not a complete basket).
 
-    Parameters: `min_edge` (profit per basket after fees, USDC), `max_shares` (shares per
-    leg and opportunity).
+    Parameters: `min_edge` (profit per basket after fees, USDC), `max_sets` (baskets per
+    opportunity).
     """
 
     min_edge: float = 0.005
-    max_shares: float = 500.0
+    max_sets: float = 500.0
 
     def __post_init__(self) -> None:
-        if self.min_edge < 0:
-            raise ValidationError("min_edge", "USDC per basket >= 0", self.min_edge)
-        if self.max_shares < 5:
-            raise ValidationError("max_shares", "at least the 5-share minimum", self.max_shares)
+        if not 0 <= self.min_edge < 1:
+            raise ValidationError("min_edge", "USDC per basket in [0, 1)", self.min_edge)
+        if self.max_sets < 5:
+            raise ValidationError("max_sets", "at least the 5-share minimum", self.max_sets)
 
     def on_start(self, ctx: Context) -> None:
-        self._lay: Layout = layout(ctx)
-        self._events, self._legs = event_legs(ctx, self._lay)
+        from alpha_arena.arbitrage import NEGRISK_BUY
+        from alpha_arena.arbitrage.kernels import BUY
+
+        lay = layout(ctx)
+        events = event_legs(ctx, lay)
+        self._baskets = polymarket_baskets(
+            NEGRISK_BUY, BUY, list(events), list(events.values()), lay, ctx.token_ids
+        )
+        self._trader = BasketTrader(self.min_edge, self.max_sets)
         self._book_ns = -1
 
     def on_snapshot(self, ctx: Context) -> None:
         books = ctx.book_arrays()
-        if books is None or books.t_ns == self._book_ns or self._legs.size == 0:
+        if books is None or books.t_ns == self._book_ns:
             return
         self._book_ns = books.t_ns
-        legs = self._legs
-        pad = legs < 0
-        cols = np.maximum(legs, 0)
-        ask = books.ask_px[cols, 0]
-        fee = self._lay.fee_rate[cols]
-        complete = np.where(pad, True, ctx.tradeable()[cols] & np.isfinite(ask)).all(axis=1)
-        net = np.where(pad, 1.0, 1.0 - fee * (1.0 - ask)).min(axis=1)
-        gross_per_basket = np.where(pad, 0.0, ask).sum(axis=1) / net
-        found = np.flatnonzero(complete & (gross_per_basket < 1.0 - self.min_edge))
-        if found.size == 0:
-            return
-        busy = busy_tokens(ctx)
-        for e in found:
-            members = legs[e][legs[e] >= 0]
-            if busy[members].any():
-                continue
-            px = books.ask_px[members, 0]
-            size, profit = basket_size(
-                px, books.ask_sz[members, 0], self._lay.fee_rate[members], ctx.cash, self.max_shares
-            )
-            if size < 5 or profit < self.min_edge * size:
-                continue
-            ctx.signal(event=str(self._events[e]), kind="negrisk", size=size, profit=profit)
-            for col, price in zip(members, px, strict=True):
-                ctx.buy(ctx.token_ids[col], size, price=float(price), order_type=OrderType.FOK)
+        self._trader.take(ctx, self._baskets)

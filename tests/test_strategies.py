@@ -52,7 +52,7 @@ def test_every_reference_strategy_resolves_by_name_from_the_checkout():
         ("momentum", {"stake": "0"}, "stake"),
         ("mean_reversion", {"exit_z": "3", "entry_z": "2"}, "exit_z"),
         ("favourite_longshot", {"low": "0.9"}, "low/high"),
-        ("complement_arb", {"max_shares": "1"}, "max_shares"),
+        ("complement_arb", {"max_sets": "1"}, "max_sets"),
         ("negrisk_arb", {"min_edge": "-1"}, "min_edge"),
     ],
 )
@@ -136,18 +136,25 @@ def test_complement_arb_buys_both_legs_below_one_and_merges_the_sets():
     yes = np.column_stack([np.full(n, 0.45), np.full(n, 0.5)])
     no = np.column_stack([np.full(n, 0.49), np.full(n, 0.5)])
     data = path_dataset(yes, no=no, depth=100)
-    engine, record = run_engine(ComplementArb(min_edge=0.005, max_shares=100), data)
+    engine, record = run_engine(ComplementArb(min_edge=0.005, max_sets=100), data)
     tokens = {o.token_id for o in record.orders}
     assert tokens == {"m0-yes", "m0-no"}
     assert all(o.order_type is OrderType.FOK for o in record.orders)
     assert {o.price for o in record.orders} == {0.46, 0.5}
-    # 100 sets cost 46 + 50 USDC; the fee (4% of p(1-p), in shares) leaves 97.84 YES, 98 NO
+    # the kernel walks both books and matches the legs in shares received after the fee
+    # (4% of p(1-p), in shares): 100 YES at 0.46 and a bit fewer NO at 0.50
+    yes_fill = next(f for f in record.fills if f.token_id == "m0-yes")
+    no_fill = next(f for f in record.fills if f.token_id == "m0-no")
+    assert yes_fill.size == 100.0
+    assert no_fill.size < 100.0
+    received = min(f.size - f.fee_shares for f in (yes_fill, no_fill))
+    assert received > yes_fill.price * yes_fill.size + no_fill.price * no_fill.size
     conversions = engine.broker.conversions
     assert conversions[0].kind == "merge"
-    assert conversions[0].amount == pytest.approx(97.84)
-    pairs = len(record.fills) // 2
+    assert conversions[0].amount == pytest.approx(received)
     portfolio = engine.broker.portfolio
-    assert portfolio.cash == pytest.approx(1_000.0 - 96.0 * pairs + 97.84 * len(conversions))
+    cost = sum(f.price * f.size for f in record.fills)
+    assert portfolio.cash == pytest.approx(1_000.0 - cost + sum(c.amount for c in conversions))
     assert portfolio.equity() > 1_000.0
 
 
@@ -162,10 +169,10 @@ def test_negrisk_arb_buys_the_field_below_one_and_is_paid_at_resolution():
     yes = np.column_stack([np.full(n, 0.3), np.full(n, 0.3), np.full(n, 0.3)])
     resolutions = {0: resolved_no(n - 5), 1: resolved_yes(n - 5), 2: resolved_no(n - 5)}
     data = path_dataset(yes, resolutions=resolutions, event_id="e1", depth=50)
-    engine, record = run_engine(NegRiskArb(max_shares=50), data)
+    engine, record = run_engine(NegRiskArb(max_sets=50), data)
     first_three = record.orders[:3]
     assert {o.token_id for o in first_three} == {"m0-yes", "m1-yes", "m2-yes"}
-    assert {o.size for o in first_three} == {50.0}
+    assert all(45.0 < o.size <= 50.0 for o in first_three)
     assert record.settlements
     assert engine.broker.portfolio.cash > 1_000.0
 
@@ -174,3 +181,20 @@ def test_negrisk_arb_ignores_an_event_priced_above_one():
     yes = np.full((30, 3), 0.34)
     _, record = run_engine(NegRiskArb(), path_dataset(yes, event_id="e1"))
     assert not record.orders
+
+
+def test_complement_arb_mints_and_sells_when_the_bids_pay_more_than_one():
+    yes = np.full((10, 1), 0.55)
+    no = np.full((10, 1), 0.5)
+    data = path_dataset(yes, no=no, depth=100)
+    engine, record = run_engine(ComplementArb(max_sets=50, merge=False), data)
+    assert engine.broker.conversions[0].kind == "split"
+    first = record.orders[:2]
+    assert {(o.token_id, o.side, o.price) for o in first} == {
+        ("m0-yes", Side.SELL, 0.54),
+        ("m0-no", Side.SELL, 0.49),
+    }
+    # 50 sets minted for 50 USDC sold for 0.54 + 0.49 each, less the sell fees in USDC
+    assert engine.broker.portfolio.equity() > 1_000.0
+    without = run_engine(ComplementArb(sell_side=False), data)[1]
+    assert not without.orders
