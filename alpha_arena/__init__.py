@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
+    "agents",
     "arbitrage",
     "backtest",
     "data",
     "errors",
     "fees",
     "indicators",
+    "llm",
     "metrics",
     "report",
     "sim",
@@ -26,12 +28,14 @@ _SUBMODULES = (
 
 if TYPE_CHECKING:
     from alpha_arena import (
+        agents,
         arbitrage,
         backtest,
         data,
         errors,
         fees,
         indicators,
+        llm,
         metrics,
         report,
         sim,
@@ -40,12 +44,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "agents",
     "arbitrage",
     "backtest",
     "data",
     "errors",
     "fees",
     "indicators",
+    "llm",
     "metrics",
     "report",
     "sim",
