@@ -1,0 +1,172 @@
+"""The one dispatch layer between callers' containers and the numba kernels.
+
+`apply` turns numpy / pandas / polars inputs into contiguous float64 arrays, checks
+them (dtype, dimensions, matching shapes), calls the 1-D or 2-D kernel, and gives the
+results back in the caller's kind (a pandas index and columns, a polars name and
+columns are kept). Parameter checks (`period`, `number`) raise `ValidationError`
+naming the field, so a bad call never surfaces as a numba or numpy traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alpha_arena.errors import ValidationError
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """How to rebuild the caller's container around a result array."""
+
+    kind: str
+    index: pd.Index | None = None
+    columns: tuple[Any, ...] | None = None
+    name: Any = None
+
+
+def _is_polars(value: object) -> bool:
+    return type(value).__module__.split(".")[0] == "polars"
+
+
+def _numeric(field: str, dtype: object, ok: bool) -> None:
+    if not ok:
+        raise ValidationError(field, "a real numeric dtype (int or float)", str(dtype))
+
+
+def _from_numpy(value: np.ndarray, field: str) -> np.ndarray:
+    kind = value.dtype.kind
+    _numeric(field, value.dtype, kind in "iuf")
+    return np.asarray(value, dtype=np.float64)
+
+
+def _from_pandas(value: pd.Series | pd.DataFrame, field: str) -> tuple[np.ndarray, Frame]:
+    if isinstance(value, pd.Series):
+        dtype = value.dtype
+        _numeric(field, dtype, pd.api.types.is_numeric_dtype(dtype) and dtype.kind != "b")
+        array = value.to_numpy(dtype=np.float64, na_value=np.nan)
+        return array, Frame("pandas", value.index, None, value.name)
+    for column, dtype in value.dtypes.items():
+        ok = pd.api.types.is_numeric_dtype(dtype) and dtype.kind != "b"
+        _numeric(f"{field}[{column!r}]", dtype, ok)
+    array = value.to_numpy(dtype=np.float64, na_value=np.nan)
+    return array, Frame("pandas", value.index, tuple(value.columns))
+
+
+def _from_polars(value: Any, field: str) -> tuple[np.ndarray, Frame]:
+    import polars as pl
+
+    if isinstance(value, pl.Series):
+        _numeric(field, value.dtype, value.dtype.is_numeric())
+        array = value.cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        return np.asarray(array, dtype=np.float64), Frame("polars", name=value.name)
+    if isinstance(value, pl.DataFrame):
+        for column, dtype in value.schema.items():
+            _numeric(f"{field}[{column!r}]", dtype, dtype.is_numeric())
+        cast = value.select(pl.all().cast(pl.Float64).fill_null(float("nan")))
+        array = cast.to_numpy(order="fortran")
+        return np.asarray(array, dtype=np.float64), Frame("polars", columns=tuple(value.columns))
+    raise ValidationError(field, "a polars Series or DataFrame", type(value).__name__)
+
+
+def to_array(
+    value: object, field: str, ndims: tuple[int, ...] = (1, 2), panel: bool = True
+) -> tuple[np.ndarray, Frame]:
+    """A float64 array of `value` and the frame to rebuild its kind.
+
+    A series comes back C-contiguous; a (time, markets) panel (`panel`, 2-D) comes back
+    Fortran-ordered, so each market's column is contiguous for the 2-D kernels (free
+    for pandas frames, which already store columns that way); other arrays C-ordered.
+    """
+    if isinstance(value, np.ndarray):
+        array, frame = _from_numpy(value, field), Frame("numpy")
+    elif isinstance(value, (pd.Series, pd.DataFrame)):
+        array, frame = _from_pandas(value, field)
+    elif _is_polars(value):
+        array, frame = _from_polars(value, field)
+    else:
+        raise ValidationError(
+            field,
+            "a numpy array, pandas Series/DataFrame or polars Series/DataFrame",
+            type(value).__name__,
+        )
+    if array.ndim not in ndims:
+        shown = " or ".join(f"{n}-D" for n in ndims)
+        raise ValidationError(field, f"a {shown} array", f"{array.ndim}-D shape {array.shape}")
+    if panel and array.ndim == 2:
+        return np.asfortranarray(array), frame
+    return np.ascontiguousarray(array), frame
+
+
+def from_array(array: np.ndarray, frame: Frame) -> Any:
+    """`array` in the container kind `frame` describes."""
+    if frame.kind == "numpy":
+        return array
+    if frame.kind == "pandas":
+        if array.ndim == 1:
+            return pd.Series(array, index=frame.index, name=frame.name)
+        return pd.DataFrame(array, index=frame.index, columns=list(frame.columns or ()))
+    import polars as pl
+
+    if array.ndim == 1:
+        return pl.Series(frame.name or "", array, dtype=pl.Float64)
+    return pl.DataFrame({str(c): array[:, j] for j, c in enumerate(frame.columns or ())})
+
+
+def apply(
+    kernels: tuple[Callable[..., Any], Callable[..., Any]],
+    inputs: Mapping[str, object],
+    params: tuple[Any, ...] = (),
+    result: Callable[..., Any] | None = None,
+    *,
+    levels: bool = False,
+) -> Any:
+    """Run an indicator: validate and convert `inputs`, call the 1-D or 2-D kernel, wrap.
+
+    `kernels` is (1-D kernel, 2-D kernel) (the same function for elementwise kernels).
+    A kernel returning several arrays has them wrapped and passed to `result` (a
+    NamedTuple class). With `levels`, inputs carry a trailing levels axis (numpy only)
+    and the result has one dimension fewer.
+    """
+    ndims = (2, 3) if levels else (1, 2)
+    arrays: list[np.ndarray] = []
+    frames: list[Frame] = []
+    for field, value in inputs.items():
+        if levels and not isinstance(value, np.ndarray):
+            raise ValidationError(field, "a numpy level array", type(value).__name__)
+        array, frame = to_array(value, field, ndims, panel=not levels)
+        if arrays and array.shape != arrays[0].shape:
+            first = next(iter(inputs))
+            raise ValidationError(field, f"the shape of {first} {arrays[0].shape}", array.shape)
+        arrays.append(array)
+        frames.append(frame)
+    shape, frame = arrays[0].shape, frames[0]
+    kernel = kernels[0] if len(shape) == ndims[0] else kernels[1]
+    out = kernel(*arrays, *params)
+    if result is None:
+        return from_array(out, frame)
+    return result(*(from_array(a, frame) for a in out))
+
+
+def period(field: str, value: object, minimum: int = 1) -> int:
+    """An integer window length >= `minimum` (bools and floats are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValidationError(field, f"an integer >= {minimum}", value)
+    return int(value)
+
+
+def number(field: str, value: object, low: float, high: float, *, open_low: bool = False) -> float:
+    """A finite real in [low, high] (or (low, high] with `open_low`)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    x = float(value) if ok else math.nan  # type: ignore[arg-type]
+    below = x <= low if open_low else x < low
+    if not ok or not math.isfinite(x) or below or x > high:
+        bracket = "(" if open_low else "["
+        raise ValidationError(field, f"a number in {bracket}{low}, {high}]", value)
+    return x

@@ -1,0 +1,16 @@
+"""The numba decorators every indicator kernel uses, so the options live in one place.
+
+`error_model="numpy"` gives IEEE results (x / 0 → inf or NaN) instead of Python's
+ZeroDivisionError, which is what a NaN-aware kernel wants; `cache=True` keeps compiled
+kernels on disk so only the first import of a session pays the compile time.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+kernel = njit(cache=True, error_model="numpy", nogil=True)
+"""A serial kernel (the 1-D forms and the per-market cores)."""
+
+parallel_kernel = njit(cache=True, error_model="numpy", parallel=True)
+"""A kernel that spreads markets (columns) over threads with `prange`."""
