@@ -1,0 +1,160 @@
+"""The live runner: the backtest's engine, strategy and risk gate on the live feed and broker.
+
+One cycle = one feed poll + one `Engine.step` (broker events, marks, risk, the strategy's
+decision, orders through the gate). Paper trading is the default; real orders need
+`live=True` and `confirm: true` in the config. SIGTERM and SIGINT end the run after the
+current cycle (logs flushed, exit 0). The kill switch (config flag, the kill file, or
+`alpha-arena kill`) blocks every order and cancels open ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from alpha_arena.brokers.journal import OrderJournal
+from alpha_arena.brokers.paper import PaperBroker
+from alpha_arena.data.polymarket import PolymarketClient
+from alpha_arena.engine import Engine
+from alpha_arena.errors import AlphaArenaError, ConfigError
+from alpha_arena.live.feed import LiveFeed, server_clock
+from alpha_arena.live.guard import StaleGuard
+from alpha_arena.live.journal_sink import DecisionLog
+from alpha_arena.live.settings import LiveSettings, private_key
+from alpha_arena.risk import KillSwitch, RiskManager
+from alpha_arena.sim import SimConfig
+from alpha_arena.strategy.base import Strategy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What a run did: cycles, seconds per cycle, orders placed, why it stopped."""
+
+    run_id: str
+    mode: str
+    cycles: int = 0
+    cycle_seconds: list[float] = field(default_factory=list)
+    orders: int = 0
+    stopped_by: str = ""
+    kill_switch: str = ""
+    errors: int = 0
+    reconcile: dict[str, int] = field(default_factory=dict)
+
+
+class LiveRunner:
+    """Runs `strategy` on the markets of `settings`, paper or (with `live`) on the CLOB."""
+
+    def __init__(
+        self,
+        settings: LiveSettings,
+        strategy: Strategy,
+        *,
+        live: bool = False,
+        interval: float = 60.0,
+        on_alert: Callable[[str], None] | None = None,
+    ) -> None:
+        if live and not settings.confirm:
+            raise ConfigError(
+                "live.confirm: real orders need `confirm: true` in the config as well as --live"
+            )
+        self.settings = settings
+        self.strategy = strategy
+        self.live = live
+        self.interval = interval
+        self.on_alert = on_alert or (lambda message: log.warning("ALERT %s", message))
+        self.run_id = f"r{time.time_ns() // 1_000_000:x}"
+        self.summary = RunSummary(self.run_id, "live" if live else "paper")
+        self._stopping = False
+        self.client = PolymarketClient(
+            gamma_url=settings.gamma_url, clob_url=settings.clob_url, rate_per_minute=600.0
+        )
+        clock = server_clock(self.client) if settings.clock == "server" else time.time_ns
+        self.feed = LiveFeed(
+            self.client,
+            settings.markets,
+            interval=interval,
+            stale_after=settings.stale_after,
+            clock=clock,
+            on_stale=lambda token, age: self.on_alert(
+                f"stale feed: no fresh book for {token} in {age:.0f} s"
+            ),
+        )
+
+    def _broker(self) -> Any:
+        settings = self.settings
+        dataset = lambda: self.feed.dataset  # noqa: E731
+        if not self.live:
+            return PaperBroker(dataset, settings.paper_cash, SimConfig(latency_ms=0.0))
+        from alpha_arena.brokers.clob import ClobBroker, ClobSettings
+
+        journal = OrderJournal(settings.state_dir / "orders.db")
+        broker = ClobBroker(
+            dataset,
+            private_key(),
+            journal,
+            ClobSettings(
+                settings.clob_url, settings.chain_id, settings.signature_type, settings.funder
+            ),
+        )
+        self.summary.reconcile = broker.reconcile()
+        return broker
+
+    def stop(self, *_: Any) -> None:
+        """Finish the current cycle, then end the run (the SIGTERM handler)."""
+        self._stopping = True
+        self.summary.stopped_by = self.summary.stopped_by or "signal"
+        self.feed.stop()
+
+    def run(self, *, max_cycles: int | None = None) -> RunSummary:
+        """Cycle until stopped, or for `max_cycles` cycles."""
+        previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        settings = self.settings
+        sink = DecisionLog(settings.state_dir, self.run_id)
+        try:
+            first = None
+            while first is None and not self._stopping:
+                first = self.feed.poll()
+            if first is None:
+                return self.summary
+            broker = StaleGuard(self._broker(), self.feed.stale_tokens)
+            limits = settings.risk
+            risk = RiskManager(limits, KillSwitch(limits.kill_switch, settings.kill_file))
+            engine = Engine(
+                self.feed, self.strategy, broker, risk=risk, sink=sink, on_error="log",
+                order_prefix=f"{self.run_id}-",
+            )  # fmt: skip
+            snapshots = iter(self.feed)
+            snapshot = first
+            while snapshot is not None:
+                started = time.perf_counter()
+                try:
+                    engine.step(snapshot)
+                except AlphaArenaError as exc:
+                    self.summary.errors += 1
+                    self.on_alert(f"cycle failed, retrying next cycle: {exc}")
+                self.summary.cycle_seconds.append(time.perf_counter() - started)
+                self.summary.cycles += 1
+                reason = risk.kill_switch.tripped()
+                if reason and not self.summary.kill_switch:
+                    self.on_alert(f"kill switch: {reason}")
+                    self.summary.kill_switch = reason
+                if max_cycles is not None and self.summary.cycles >= max_cycles:
+                    self.summary.stopped_by = self.summary.stopped_by or "max cycles"
+                    break
+                if self._stopping:
+                    break
+                snapshot = next(snapshots, None)
+            engine.finish()
+            self.summary.orders = len(engine.orders)
+            return self.summary
+        finally:
+            sink.close()
+            self.client.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
