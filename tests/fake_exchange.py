@@ -6,7 +6,7 @@ endpoints, `/order` whose EIP-712 signature must recover to the API key's addres
 orders, trades, cancels, balances, tick size, neg-risk, `/books`, `/midpoints`, `/time`
 and Gamma `/markets`. Orders go to a `SimBroker` over the replayed dataset, so fills follow
 the simulator's rules. The clock is a grid row: `set_row(k)`, or with `auto_step` every
-`GET /time` moves one row on. `fail_next(n, status)` answers the next n requests with an
+`GET /time` after the first moves one row on. `fail_next(n, status)` answers the next n requests with an
 error (429/5xx storms); `posted` keeps every order hash received.
 """
 
@@ -88,6 +88,7 @@ class FakeState:
     sim: SimBroker
     row: int = 0
     auto_step: bool = False
+    stepped: bool = False
     failures: deque = field(default_factory=deque)
     posted: list[str] = field(default_factory=list)
     orders: dict[str, _Booked] = field(default_factory=dict)
@@ -536,9 +537,10 @@ def _route(
 
 
 def _time(state: FakeState) -> int:
-    if state.auto_step and state.row < state.dataset.n_times - 1:
+    if state.auto_step and state.stepped and state.row < state.dataset.n_times - 1:
         state.row += 1
         _advance(state)
+    state.stepped = True
     return _now(state) // NS_PER_SECOND
 
 

@@ -72,7 +72,9 @@ class LiveRunner:
         self.summary = RunSummary(self.run_id, "live" if live else "paper")
         self._stopping = False
         self.client = PolymarketClient(
-            gamma_url=settings.gamma_url, clob_url=settings.clob_url, rate_per_minute=600.0
+            gamma_url=settings.gamma_url,
+            clob_url=settings.clob_url,
+            rate_per_minute=settings.rate_per_minute,
         )
         clock = server_clock(self.client) if settings.clock == "server" else time.time_ns
         self.feed = LiveFeed(

@@ -15,6 +15,7 @@ live:
   stale_after: 3                   # polls without a fresh book before a token is stale
   paper_cash: 10000                # starting USDC of a paper run
   state_dir: state                 # journal, decision log, kill file (relative to the config)
+  rate_per_minute: 3000            # REST requests per minute to Gamma + CLOB (shared limiter)
 ```
 The private key comes only from `POLYMARKET_PRIVATE_KEY` (environment or a `.env` next to
 the config file); it is never read from the YAML.
@@ -35,7 +36,7 @@ KILL_FILE = "KILL"
 
 _LIVE_KEYS = {
     "confirm", "clob_url", "gamma_url", "chain_id", "signature_type", "funder", "clock",
-    "stale_after", "paper_cash", "state_dir",
+    "stale_after", "paper_cash", "state_dir", "rate_per_minute",
 }  # fmt: skip
 
 
@@ -57,6 +58,7 @@ class LiveSettings:
     stale_after: int = 3
     paper_cash: float = 10_000.0
     state_dir: Path = Path("state")
+    rate_per_minute: float = 3_000.0
 
     @property
     def kill_file(self) -> Path:
@@ -106,6 +108,8 @@ class LiveSettings:
             )
         if not isinstance(self.stale_after, int) or self.stale_after < 1:
             raise ConfigError(f"live.stale_after: expected an int >= 1, got {self.stale_after!r}")
+        if not isinstance(self.rate_per_minute, (int, float)) or self.rate_per_minute <= 0:
+            raise ConfigError(f"live.rate_per_minute: expected > 0, got {self.rate_per_minute!r}")
         if not isinstance(self.paper_cash, (int, float)) or self.paper_cash <= 0:
             raise ConfigError(f"live.paper_cash: expected USDC > 0, got {self.paper_cash!r}")
 

@@ -1,0 +1,155 @@
+"""The live world against the fake exchange: CLOB order flow, journal reconciliation, the
+runner (paper), parity with the backtest, kill switch, stale feed, 429/5xx storms, secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alpha_arena.backtest.result import orders_frame
+from alpha_arena.backtest.inputs import resolve_strategy
+from alpha_arena.brokers.clob import ClobBroker, ClobSettings
+from alpha_arena.brokers.journal import PREPARED, SENT, UNSENT, OrderJournal
+from alpha_arena.engine import Engine, HistoricalFeed
+from alpha_arena.errors import ConfigError
+from alpha_arena.live.runner import LiveRunner
+from alpha_arena.live.settings import LiveSettings
+from alpha_arena.sim import SimBroker, SimConfig
+from alpha_arena.types import Order, OrderStatus, OrderType, Side
+from tests.factories import make_dataset
+from tests.fake_exchange import TEST_KEY, FakeExchange, numeric_dataset
+
+PARAMS = {"fast": 3, "slow": 10, "threshold": 0.05, "stake": 20}
+
+
+@pytest.fixture
+def dataset():
+    return numeric_dataset(make_dataset(4, 60, seed=3))
+
+
+def _unresolved(n_markets: int, n_times: int, seed: int):
+    """A dataset whose markets stay open (live data cannot know a future resolution)."""
+    full = make_dataset(n_markets + 2, n_times, seed=seed)
+    return numeric_dataset(full.select([f"m{i}" for i in range(2, n_markets + 2)]))
+
+
+def _broker(fx: FakeExchange, dataset, path: Path) -> ClobBroker:
+    journal = OrderJournal(path / "orders.db")
+    return ClobBroker(lambda: dataset, TEST_KEY, journal, ClobSettings(host=fx.url))
+
+
+def _settings(fx: FakeExchange, dataset, state: Path, **live) -> LiveSettings:
+    config = {
+        "markets": list(dataset.markets.index),
+        "live": {"clock": "server", "stale_after": 50, "clob_url": fx.url,
+                 "gamma_url": fx.url, "state_dir": str(state), **live},
+    }  # fmt: skip
+    return LiveSettings.from_mapping(config)
+
+
+def test_clob_order_flow_through_py_clob_client(dataset, tmp_path):
+    with FakeExchange(dataset) as fx:
+        fx.set_row(10)
+        broker = _broker(fx, dataset, tmp_path)
+        assert broker.reconcile() == {"sent": 0, "unsent": 0, "adopted": 0}
+        assert broker.portfolio.cash == pytest.approx(10_000.0)
+        now = int(dataset.times[10])
+        token = dataset.token_ids[4]
+        rest = broker.submit(Order(token, Side.BUY, size=10.004, price=0.3, client_id="a1"), now)
+        assert rest.status is OrderStatus.OPEN and rest.size == 10.0  # rounded to 0.01 shares
+        take = Order(token, Side.BUY, notional=5, price=0.99, order_type=OrderType.FAK,
+                     client_id="a2")  # fmt: skip
+        broker.submit(take, now)
+        events = broker.advance(now)
+        assert [f.order_id for f in events.fills] == ["a2"]
+        fill = events.fills[0]
+        assert fill.price == pytest.approx(float(dataset.books.ask_px[2, 4, 0]))
+        assert broker.portfolio.shares[4] == pytest.approx(fill.size - fill.fee_shares)
+        assert broker.portfolio.cash == pytest.approx(10_000 - fill.size * fill.price)
+        assert fx.state.sim.portfolio.shares[4] == pytest.approx(broker.portfolio.shares[4])
+        assert [o.client_id for o in broker.open_orders()] == ["a1"]
+        assert broker.portfolio.reserved_cash == pytest.approx(3.0)
+        states = {e.client_id: e.state for e in broker.journal.entries()}
+        assert states == {"a1": SENT, "a2": SENT}
+        assert broker.cancel_all(now) == 1
+        assert broker.open_orders() == [] and fx.accepted()[0].status is OrderStatus.CANCELLED
+        assert len(fx.posted) == len(set(fx.posted)) == 2
+        bad_tick = broker.submit(Order(token, Side.BUY, size=10, price=0.305), now)
+        small = broker.submit(Order(token, Side.BUY, size=2, price=0.3), now)
+        assert bad_tick.status is small.status is OrderStatus.REJECTED
+        assert "tick" in bad_tick.reason and "minimum order size" in small.reason
+        assert len(fx.posted) == 2  # checked before anything was signed or sent
+
+
+def test_exchange_rejects_order_signed_by_another_key(dataset, tmp_path):
+    with FakeExchange(dataset) as fx:
+        broker = _broker(fx, dataset, tmp_path)
+        other = "0x" + "11" * 32
+        from py_clob_client_v2.signer import Signer
+
+        broker.client.builder.signer = Signer(other, 137)
+        broker.client.builder.funder = broker.client.signer.address()
+        order = broker.submit(Order(dataset.token_ids[0], Side.BUY, size=10, price=0.3), 0)
+        assert order.status is OrderStatus.REJECTED and "exchange" in order.reason
+        assert fx.accepted() == []
+
+
+def test_restart_reconciles_journal_with_exchange(dataset, tmp_path):
+    """Prepared-but-unanswered orders: found at the exchange = sent, absent = never re-sent."""
+    with FakeExchange(dataset) as fx:
+        fx.set_row(10)
+        broker = _broker(fx, dataset, tmp_path)
+        broker.reconcile()
+        token = dataset.token_ids[2]
+        kept = broker.submit(Order(token, Side.BUY, size=10, price=0.25, client_id="kept"), 0)
+        assert kept.status is OrderStatus.OPEN
+        fx.fail_next(1, 503)  # the POST is lost: the order never reached the exchange
+        lost = broker.submit(Order(token, Side.BUY, size=10, price=0.2, client_id="lost"), 0)
+        assert lost.status is OrderStatus.PENDING
+        broker.journal.settle("kept", PREPARED)  # as if killed before recording the answer
+        broker.journal.close()
+        again = _broker(fx, dataset, tmp_path)
+        report = again.reconcile()
+        assert report == {"sent": 1, "unsent": 1, "adopted": 1}
+        states = {e.client_id: e.state for e in again.journal.entries()}
+        assert states == {"kept": SENT, "lost": UNSENT}
+        assert [o.client_id for o in again.open_orders()] == ["kept"]
+        assert len(fx.posted) == len(set(fx.posted)) == 1
+
+
+def test_paper_runner_places_the_backtests_orders(tmp_path):
+    """Parity: the same strategy, live (paper) against the fake replay and in a backtest."""
+    data = _unresolved(4, 80, seed=3)
+    strategy = resolve_strategy("momentum", PARAMS, 0)
+    sim = SimBroker(data, 10_000.0, SimConfig(latency_ms=0.0))
+    record = Engine(HistoricalFeed(data), strategy, sim).run()  # what backtest() runs
+    result = orders_frame(record.orders)
+    with FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        runner = LiveRunner(
+            _settings(fx, data, tmp_path / "state"),
+            resolve_strategy("momentum", PARAMS, 0),
+            interval=0,
+        )
+        summary = runner.run(max_cycles=data.n_times)
+    assert summary.cycles == data.n_times and summary.errors == 0
+    import pandas as pd
+
+    live = pd.read_json(tmp_path / "state" / "orders.jsonl", lines=True)
+    placed = live[(live["event"] == "order") & ~live["client_id"].duplicated()]
+    columns = ["token_id", "side", "order_type", "price", "size", "notional"]
+    kinds = {"token_id": str, "price": float, "size": float, "notional": float}
+    expected = result[columns].astype(kinds).reset_index(drop=True)
+    got = placed[columns].astype(kinds).reset_index(drop=True)
+    assert len(expected) > 5
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    backtest_times = list(pd.to_datetime(result["created_at"], utc=True))
+    assert list(pd.to_datetime(placed["created_at"], utc=True)) == backtest_times
+
+
+def test_live_needs_confirm(dataset, tmp_path):
+    with FakeExchange(dataset) as fx:
+        settings = _settings(fx, dataset, tmp_path)
+        with pytest.raises(ConfigError, match="confirm"):
+            LiveRunner(settings, resolve_strategy("momentum", PARAMS, 0), live=True)
