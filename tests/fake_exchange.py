@@ -6,8 +6,8 @@ endpoints, `/order` whose EIP-712 signature must recover to the API key's addres
 orders, trades, cancels, balances, tick size, neg-risk, `/books`, `/midpoints`, `/time`
 and Gamma `/markets`. Orders go to a `SimBroker` over the replayed dataset, so fills follow
 the simulator's rules. The clock is a grid row: `set_row(k)`, or with `auto_step` every
-`GET /time` after the first moves one row on. `fail_next(n, status)` answers the next n requests with an
-error (429/5xx storms); `posted` keeps every order hash received.
+`GET /time` after the first moves one row on. `fail_next(n, status)` answers the next n
+requests with an error (429/5xx storms); `posted` keeps every order hash received.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from alpha_arena.backtest.result import orders_frame
 from alpha_arena.backtest.inputs import resolve_strategy
+from alpha_arena.backtest.result import orders_frame
 from alpha_arena.brokers.clob import ClobBroker, ClobSettings
 from alpha_arena.brokers.journal import PREPARED, SENT, UNSENT, OrderJournal
 from alpha_arena.engine import Engine, HistoricalFeed
@@ -42,9 +43,15 @@ def _broker(fx: FakeExchange, dataset, path: Path) -> ClobBroker:
 def _settings(fx: FakeExchange, dataset, state: Path, **live) -> LiveSettings:
     config = {
         "markets": list(dataset.markets.index),
-        "live": {"clock": "server", "stale_after": 50, "clob_url": fx.url,
-                 "gamma_url": fx.url, "state_dir": str(state), **live},
-    }  # fmt: skip
+        "live": {
+            "clock": "server",
+            "stale_after": 50,
+            "clob_url": fx.url,
+            "gamma_url": fx.url,
+            "state_dir": str(state),
+            **live,
+        },
+    }
     return LiveSettings.from_mapping(config)
 
 
@@ -57,7 +64,8 @@ def test_clob_order_flow_through_py_clob_client(dataset, tmp_path):
         now = int(dataset.times[10])
         token = dataset.token_ids[4]
         rest = broker.submit(Order(token, Side.BUY, size=10.004, price=0.3, client_id="a1"), now)
-        assert rest.status is OrderStatus.OPEN and rest.size == 10.0  # rounded to 0.01 shares
+        assert rest.status is OrderStatus.OPEN
+        assert rest.size == 10.0  # rounded down to the venue's 0.01 shares
         take = Order(token, Side.BUY, notional=5, price=0.99, order_type=OrderType.FAK,
                      client_id="a2")  # fmt: skip
         broker.submit(take, now)
@@ -73,12 +81,15 @@ def test_clob_order_flow_through_py_clob_client(dataset, tmp_path):
         states = {e.client_id: e.state for e in broker.journal.entries()}
         assert states == {"a1": SENT, "a2": SENT}
         assert broker.cancel_all(now) == 1
-        assert broker.open_orders() == [] and fx.accepted()[0].status is OrderStatus.CANCELLED
+        assert broker.open_orders() == []
+        assert fx.accepted()[0].status is OrderStatus.CANCELLED
         assert len(fx.posted) == len(set(fx.posted)) == 2
         bad_tick = broker.submit(Order(token, Side.BUY, size=10, price=0.305), now)
         small = broker.submit(Order(token, Side.BUY, size=2, price=0.3), now)
-        assert bad_tick.status is small.status is OrderStatus.REJECTED
-        assert "tick" in bad_tick.reason and "minimum order size" in small.reason
+        assert bad_tick.status is OrderStatus.REJECTED
+        assert small.status is OrderStatus.REJECTED
+        assert "tick" in bad_tick.reason
+        assert "minimum order size" in small.reason
         assert len(fx.posted) == 2  # checked before anything was signed or sent
 
 
@@ -91,7 +102,8 @@ def test_exchange_rejects_order_signed_by_another_key(dataset, tmp_path):
         broker.client.builder.signer = Signer(other, 137)
         broker.client.builder.funder = broker.client.signer.address()
         order = broker.submit(Order(dataset.token_ids[0], Side.BUY, size=10, price=0.3), 0)
-        assert order.status is OrderStatus.REJECTED and "exchange" in order.reason
+        assert order.status is OrderStatus.REJECTED
+        assert "invalid order signature" in order.reason
         assert fx.accepted() == []
 
 
@@ -133,9 +145,8 @@ def test_paper_runner_places_the_backtests_orders(tmp_path):
             interval=0,
         )
         summary = runner.run(max_cycles=data.n_times)
-    assert summary.cycles == data.n_times and summary.errors == 0
-    import pandas as pd
-
+    assert summary.cycles == data.n_times
+    assert summary.errors == 0
     live = pd.read_json(tmp_path / "state" / "orders.jsonl", lines=True)
     placed = live[(live["event"] == "order") & ~live["client_id"].duplicated()]
     columns = ["token_id", "side", "order_type", "price", "size", "notional"]
@@ -153,3 +164,53 @@ def test_live_needs_confirm(dataset, tmp_path):
         settings = _settings(fx, dataset, tmp_path)
         with pytest.raises(ConfigError, match="confirm"):
             LiveRunner(settings, resolve_strategy("momentum", PARAMS, 0), live=True)
+
+
+def _paper_run(fx, data, state, cycles, **live):
+    fx.state.auto_step = True
+    alerts: list[str] = []
+    runner = LiveRunner(
+        _settings(fx, data, state, **live),
+        resolve_strategy("momentum", PARAMS, 0),
+        interval=0,
+        on_alert=alerts.append,
+    )
+    return runner.run(max_cycles=cycles), alerts
+
+
+def test_kill_file_blocks_every_order(tmp_path):
+    data = _unresolved(3, 40, seed=3)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "KILL").write_text("manual kill\n")
+    with FakeExchange(data) as fx:
+        summary, alerts = _paper_run(fx, data, tmp_path / "state", data.n_times)
+    assert summary.kill_switch.startswith("kill switch file")
+    assert any("kill switch" in a for a in alerts)
+    orders = pd.read_json(tmp_path / "state" / "orders.jsonl", lines=True)
+    assert len(orders) > 0
+    assert set(orders["status"]) == {"rejected"}
+    assert orders["reason"].str.startswith("risk:").all()
+
+
+def test_stale_books_alert_and_block_orders(tmp_path):
+    data = _unresolved(3, 40, seed=3)
+    hidden = {str(t) for t in data.token_ids[:2]}
+    with FakeExchange(data) as fx:
+        fx.hide_books(hidden)
+        summary, alerts = _paper_run(fx, data, tmp_path / "s", data.n_times, stale_after=6)
+    assert summary.cycles == data.n_times
+    assert sorted(a.split()[-4] for a in alerts if "stale" in a) == sorted(hidden)
+    orders = pd.read_json(tmp_path / "s" / "orders.jsonl", lines=True, dtype={"token_id": str})
+    on_hidden = orders[orders["token_id"].isin(hidden)]
+    assert (on_hidden["reason"].str.startswith("stale data")).all()
+
+
+def test_feed_rides_out_429_and_5xx_storms(tmp_path):
+    data = _unresolved(3, 20, seed=3)
+    with FakeExchange(data) as fx:
+        fx.fail_next(2, 429)
+        fx.fail_next(2, 503)
+        summary, _ = _paper_run(fx, data, tmp_path / "s", 5)
+        assert summary.cycles == 5
+        assert summary.errors == 0
+        assert fx.state.failures == type(fx.state.failures)()
