@@ -214,3 +214,72 @@ def test_feed_rides_out_429_and_5xx_storms(tmp_path):
         assert summary.cycles == 5
         assert summary.errors == 0
         assert fx.state.failures == type(fx.state.failures)()
+
+
+def _wait_lines(path: Path, n: int, proc, timeout: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().count("\n") >= n:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"runner exited early: {proc.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never reached {n} lines")
+
+
+def test_kill_9_restart_sends_no_order_twice_and_leaks_no_secret(tmp_path):
+    """A live run (fake CLOB) is SIGKILLed mid-run, then restarted: the decision log still
+    parses and keeps every line, no order hash reaches the exchange twice, and neither the
+    private key nor the API secret appears in any file written or any output."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import yaml
+
+    from tests.fake_exchange import api_creds
+
+    data = _unresolved(3, 120, seed=3)
+    root = Path(__file__).resolve().parents[1]
+    with FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        config = {
+            "markets": list(data.markets.index),
+            "strategy": {"name": "momentum", "params": PARAMS},
+            "live": {"confirm": True, "clock": "server", "stale_after": 50,
+                     "clob_url": fx.url, "gamma_url": fx.url, "state_dir": "state"},
+        }  # fmt: skip
+        (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+        env = {**os.environ, "POLYMARKET_PRIVATE_KEY": TEST_KEY, "PYTHONPATH": str(root)}
+        cmd = [sys.executable, str(root / "live" / "runner.py"), "--config",
+               str(tmp_path / "config.yaml"), "--live", "--interval", "0"]  # fmt: skip
+        first = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        decisions = tmp_path / "state" / "decisions.jsonl"
+        _wait_lines(decisions, 30, first)
+        first.send_signal(signal.SIGKILL)
+        out1, err1 = first.communicate()
+        before = decisions.read_text().splitlines()
+        second = subprocess.run([*cmd, "--max-cycles", "20"], cwd=root, env=env,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert second.returncode == 0, second.stderr
+        posted = fx.posted
+    after = decisions.read_text().splitlines()
+    records = [json.loads(line) for line in after]
+    assert after[: len(before) - 1] == before[: len(before) - 1]
+    assert len(records) >= len(before) - 1 + 20
+    assert len(posted) == len(set(posted))
+    assert len(posted) > 0
+    summary = json.loads(second.stdout.strip().splitlines()[-1])
+    assert summary["mode"] == "live"
+    creds = api_creds(fx.state.address)
+    secrets = [TEST_KEY, TEST_KEY.removeprefix("0x"), creds["secret"], creds["passphrase"]]
+    texts = [out1, err1, second.stdout, second.stderr]
+    texts += [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
