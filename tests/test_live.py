@@ -93,18 +93,32 @@ def test_clob_order_flow_through_py_clob_client(dataset, tmp_path):
         assert len(fx.posted) == 2  # checked before anything was signed or sent
 
 
-def test_exchange_rejects_order_signed_by_another_key(dataset, tmp_path):
+def test_exchange_checks_the_order_signature(dataset, tmp_path):
+    """An order signed by another key, or altered after signing, never reaches the book."""
+    from py_clob_client_v2.signer import Signer
+
     with FakeExchange(dataset) as fx:
         broker = _broker(fx, dataset, tmp_path)
-        other = "0x" + "11" * 32
-        from py_clob_client_v2.signer import Signer
+        token = dataset.token_ids[0]
+        create = broker.client.create_order
 
-        broker.client.builder.signer = Signer(other, 137)
-        broker.client.builder.funder = broker.client.signer.address()
-        order = broker.submit(Order(dataset.token_ids[0], Side.BUY, size=10, price=0.3), 0)
-        assert order.status is OrderStatus.REJECTED
-        assert "invalid order signature" in order.reason
+        def tampered(*args, **kwargs):
+            signed = create(*args, **kwargs)
+            signed.takerAmount = str(int(signed.takerAmount) * 2)
+            return signed
+
+        broker.client.create_order = tampered
+        altered = broker.submit(Order(token, Side.BUY, size=10, price=0.3), 0)
+        assert altered.status is OrderStatus.REJECTED
+        assert "invalid order signature" in altered.reason
+        broker.client.create_order = create
+        broker.client.builder.signer = Signer("0x" + "11" * 32, 137)
+        broker.client.builder.funder = broker.client.builder.signer.address()
+        foreign = broker.submit(Order(token, Side.BUY, size=10, price=0.3), 0)
+        assert foreign.status is OrderStatus.REJECTED
+        assert "not the API key's address" in foreign.reason
         assert fx.accepted() == []
+        assert {e.state for e in broker.journal.entries()} == {"rejected"}
 
 
 def test_restart_reconciles_journal_with_exchange(dataset, tmp_path):

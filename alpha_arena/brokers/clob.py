@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,6 +165,7 @@ class ClobBroker:
 
     def submit(self, order: Order, now_ns: int) -> Order:
         """Check, sign, journal, then post one order; REJECTED with a reason if it cannot go."""
+        order.client_id = order.client_id or f"clob-{uuid.uuid4().hex[:16]}"
         if order.client_id in self._active:
             return _reject(order, f"duplicate client id {order.client_id!r}")
         if order.token_id not in self._tokens:
