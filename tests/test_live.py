@@ -12,6 +12,7 @@ from alpha_arena.backtest.inputs import resolve_strategy
 from alpha_arena.backtest.result import orders_frame
 from alpha_arena.brokers.clob import ClobBroker, ClobSettings
 from alpha_arena.brokers.journal import PREPARED, SENT, UNSENT, OrderJournal
+from alpha_arena.data.http import RetryPolicy
 from alpha_arena.engine import Engine, HistoricalFeed
 from alpha_arena.errors import ConfigError
 from alpha_arena.live.runner import LiveRunner
@@ -21,6 +22,7 @@ from alpha_arena.types import Order, OrderStatus, OrderType, Side
 from tests.factories import make_dataset
 from tests.fake_exchange import TEST_KEY, FakeExchange, numeric_dataset
 
+FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05)
 PARAMS = {"fast": 3, "slow": 10, "threshold": 0.05, "stake": 20}
 
 
@@ -188,8 +190,9 @@ def _paper_run(fx, data, state, cycles, **live):
         resolve_strategy("momentum", PARAMS, 0),
         interval=0,
         on_alert=alerts.append,
+        retry=FAST_RETRY,
     )
-    return runner.run(max_cycles=cycles), alerts
+    return runner.run(max_cycles=cycles), alerts, runner
 
 
 def test_kill_file_blocks_every_order(tmp_path):
@@ -197,7 +200,7 @@ def test_kill_file_blocks_every_order(tmp_path):
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "KILL").write_text("manual kill\n")
     with FakeExchange(data) as fx:
-        summary, alerts = _paper_run(fx, data, tmp_path / "state", data.n_times)
+        summary, alerts, _ = _paper_run(fx, data, tmp_path / "state", data.n_times)
     assert summary.kill_switch.startswith("kill switch file")
     assert any("kill switch" in a for a in alerts)
     orders = pd.read_json(tmp_path / "state" / "orders.jsonl", lines=True)
@@ -211,7 +214,7 @@ def test_stale_books_alert_and_block_orders(tmp_path):
     hidden = {str(t) for t in data.token_ids[:2]}
     with FakeExchange(data) as fx:
         fx.hide_books(hidden)
-        summary, alerts = _paper_run(fx, data, tmp_path / "s", data.n_times, stale_after=6)
+        summary, alerts, _ = _paper_run(fx, data, tmp_path / "s", data.n_times, stale_after=6)
     assert summary.cycles == data.n_times
     assert sorted(a.split()[-4] for a in alerts if "stale" in a) == sorted(hidden)
     orders = pd.read_json(tmp_path / "s" / "orders.jsonl", lines=True, dtype={"token_id": str})
@@ -224,9 +227,10 @@ def test_feed_rides_out_429_and_5xx_storms(tmp_path):
     with FakeExchange(data) as fx:
         fx.fail_next(2, 429)
         fx.fail_next(2, 503)
-        summary, _ = _paper_run(fx, data, tmp_path / "s", 5)
+        summary, _, runner = _paper_run(fx, data, tmp_path / "s", 5)
         assert summary.cycles == 5
         assert summary.errors == 0
+        assert runner.feed.errors == 0  # every failed request was retried, no cycle lost
         assert fx.state.failures == type(fx.state.failures)()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from alpha_arena.brokers.journal import OrderJournal
 from alpha_arena.brokers.paper import PaperBroker
+from alpha_arena.data.http import RetryPolicy
 from alpha_arena.data.polymarket import PolymarketClient
 from alpha_arena.engine import Engine
 from alpha_arena.errors import AlphaArenaError, ConfigError
@@ -48,7 +49,11 @@ class RunSummary:
 
 
 class LiveRunner:
-    """Runs `strategy` on the markets of `settings`, paper or (with `live`) on the CLOB."""
+    """Runs `strategy` on the markets of `settings`, paper or (with `live`) on the CLOB.
+
+    `on_alert` receives operator alerts (stale feed, kill switch, failed cycles); `retry`
+    is the REST retry policy of the feed's client (429/5xx back off and retry).
+    """
 
     def __init__(
         self,
@@ -58,6 +63,7 @@ class LiveRunner:
         live: bool = False,
         interval: float = 60.0,
         on_alert: Callable[[str], None] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         if live and not settings.confirm:
             raise ConfigError(
@@ -75,6 +81,7 @@ class LiveRunner:
             gamma_url=settings.gamma_url,
             clob_url=settings.clob_url,
             rate_per_minute=settings.rate_per_minute,
+            retry=retry,
         )
         clock = server_clock(self.client) if settings.clock == "server" else time.time_ns
         self.feed = LiveFeed(
@@ -119,9 +126,8 @@ class LiveRunner:
         settings = self.settings
         sink = DecisionLog(settings.state_dir, self.run_id)
         try:
-            first = None
-            while first is None and not self._stopping:
-                first = self.feed.poll()
+            snapshots = iter(self.feed)
+            first = next(snapshots, None)
             if first is None:
                 return self.summary
             broker = StaleGuard(self._broker(), self.feed.stale_tokens)
@@ -131,7 +137,6 @@ class LiveRunner:
                 self.feed, self.strategy, broker, risk=risk, sink=sink, on_error="log",
                 order_prefix=f"{self.run_id}-",
             )  # fmt: skip
-            snapshots = iter(self.feed)
             snapshot = first
             while snapshot is not None:
                 started = time.perf_counter()
