@@ -1,0 +1,131 @@
+"""`alpha-arena run` / `kill` end to end against the fake exchange, and graceful SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alpha_arena.cli import main
+from tests.factories import make_dataset
+from tests.fake_exchange import FakeExchange, numeric_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = {"fast": 3, "slow": 10, "threshold": 0.05, "stake": 20}
+
+
+@pytest.fixture
+def data():
+    full = make_dataset(5, 40, seed=3)
+    return numeric_dataset(full.select(["m2", "m3", "m4"]))
+
+
+def _config(path: Path, fx: FakeExchange, data, **live) -> Path:
+    config = {
+        "markets": list(data.markets.index),
+        "strategy": {"name": "momentum", "params": PARAMS},
+        "live": {
+            "clock": "server",
+            "stale_after": 50,
+            "clob_url": fx.url,
+            "gamma_url": fx.url,
+            "state_dir": "state",
+            **live,
+        },
+    }
+    target = path / "config.yaml"
+    target.write_text(yaml.safe_dump(config))
+    return target
+
+
+def test_run_once_paper(data, tmp_path, capsys):
+    with FakeExchange(data) as fx:
+        config = _config(tmp_path, fx, data)
+        assert main(["run", "--config", str(config), "--once", "--interval", "0"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["mode"] == "paper"
+    assert summary["cycles"] == 1
+    lines = (tmp_path / "state" / "decisions.jsonl").read_text().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["status"] == "ok"
+
+
+def test_run_max_cycles_with_strategy_and_params(data, tmp_path, capsys):
+    with FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        config = _config(tmp_path, fx, data)
+        args = ["run", "--config", str(config), "--max-cycles", "12", "--interval", "0",
+                "--strategy", "mean_reversion", "--param", "length=5"]  # fmt: skip
+        assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["cycles"] == 12
+    decisions = [json.loads(x) for x in (tmp_path / "state" / "decisions.jsonl").open()]
+    assert [d["iteration"] for d in decisions] == list(range(12))
+    assert len({d["t_ns"] for d in decisions}) == 12
+
+
+@pytest.mark.parametrize(
+    ("extra", "live", "message"),
+    [
+        ({"confirm": "yes"}, [], "live.confirm"),
+        ({"clock": "sundial"}, [], "live.clock"),
+        ({"bogus": 1}, [], "live.bogus"),
+        ({}, ["--live"], "live.confirm"),
+    ],
+)
+def test_run_bad_config_names_the_field(data, tmp_path, capsys, extra, live, message):
+    with FakeExchange(data) as fx:
+        config = _config(tmp_path, fx, data, **extra)
+        assert main(["run", "--config", str(config), "--once", *live]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_live_without_key_says_which_variable(data, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("POLYMARKET_PRIVATE_KEY", raising=False)
+    with FakeExchange(data) as fx:
+        config = _config(tmp_path, fx, data, confirm=True)
+        assert main(["run", "--config", str(config), "--once", "--live"]) == 2
+    assert "POLYMARKET_PRIVATE_KEY: not set" in capsys.readouterr().err
+
+
+def test_kill_writes_the_file_the_runner_checks(data, tmp_path, capsys):
+    with FakeExchange(data) as fx:
+        config = _config(tmp_path, fx, data)
+        assert main(["kill", "--config", str(config), "--reason", "drill"]) == 0
+        assert "drill" in (tmp_path / "state" / "KILL").read_text()
+        assert main(["run", "--config", str(config), "--once", "--interval", "0"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["kill_switch"].startswith("kill switch file")
+
+
+def test_sigterm_finishes_the_cycle_and_exits_zero(data, tmp_path):
+    with FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        config = _config(tmp_path, fx, data)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        cmd = [sys.executable, str(ROOT / "live" / "runner.py"), "--config", str(config),
+               "--interval", "0.2"]  # fmt: skip
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        decisions = tmp_path / "state" / "decisions.jsonl"
+        deadline = time.monotonic() + 60
+        while not (decisions.exists() and decisions.read_text().count("\n") >= 3):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"runner did not log 3 decisions: {proc.communicate()[1]}")
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["stopped_by"] == "signal"
+    text = decisions.read_text()
+    assert text.endswith("\n")
+    assert len([json.loads(x) for x in text.splitlines()]) == summary["cycles"]
