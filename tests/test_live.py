@@ -17,6 +17,7 @@ from alpha_arena.engine import Engine, HistoricalFeed
 from alpha_arena.errors import ConfigError
 from alpha_arena.live.runner import LiveRunner
 from alpha_arena.live.settings import LiveSettings
+from alpha_arena.risk import RiskLimits
 from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.types import Order, OrderStatus, OrderType, Side
 from tests.factories import make_dataset
@@ -188,7 +189,7 @@ def _paper_run(fx, data, state, cycles, **live):
     alerts: list[str] = []
     runner = LiveRunner(
         _settings(fx, data, state, **live),
-        resolve_strategy("momentum", PARAMS, 0),
+        resolve_strategy("momentum", BUSY, 0),
         interval=0,
         on_alert=alerts.append,
         retry=FAST_RETRY,
@@ -197,7 +198,7 @@ def _paper_run(fx, data, state, cycles, **live):
 
 
 def test_kill_file_blocks_every_order(tmp_path):
-    data = _unresolved(3, 40, seed=3)
+    data = _unresolved(3, 30, seed=3)
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "KILL").write_text("manual kill\n")
     with FakeExchange(data) as fx:
@@ -303,3 +304,51 @@ def test_kill_9_restart_sends_no_order_twice_and_leaks_no_secret(tmp_path):
     for text in texts:
         for secret in secrets:
             assert secret not in text
+
+
+def test_clob_books_maker_fills_of_resting_orders(dataset, tmp_path):
+    """A resting order crossed later is reported as the maker leg of a trade: booked once."""
+    with FakeExchange(dataset) as fx:
+        fx.set_row(10)
+        broker = _broker(fx, dataset, tmp_path)
+        broker.reconcile()
+        col = 2
+        token = dataset.token_ids[col]
+        limit = round(float(dataset.books.ask_px[2, col, 0]) - 0.02, 2)
+        order = broker.submit(Order(token, Side.BUY, size=10, price=limit, client_id="m1"), 0)
+        assert order.status is OrderStatus.OPEN
+        fills = []
+        for row in range(11, dataset.n_times):
+            fx.set_row(row)
+            fills += broker.advance(int(dataset.times[row])).fills
+            if fills:
+                break
+        assert [f.liquidity.value for f in fills] == ["maker"]
+        assert fills[0].price == limit
+        assert fills[0].fee == 0.0
+        assert broker.open_orders() == []
+        assert order.status is OrderStatus.FILLED
+        assert broker.portfolio.shares[col] == pytest.approx(10.0)
+        assert broker.advance(int(dataset.times[-1])).fills == []  # the trade is booked once
+        again = _broker(fx, dataset, tmp_path)  # a restart on the same journal
+        again.reconcile()
+        assert again.portfolio.shares[col] == pytest.approx(10.0)  # from the exchange balance
+        assert again.advance(int(dataset.times[-1])).fills == []
+
+
+def test_daily_loss_limit_halts_new_risk(tmp_path):
+    data = _unresolved(3, 40, seed=3)
+    with FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        settings = _settings(fx, data, tmp_path / "s")
+        settings.risk = RiskLimits(daily_loss_limit_usdc=0.05)
+        runner = LiveRunner(settings, resolve_strategy("momentum", BUSY, 0), interval=0)
+        runner.run(max_cycles=data.n_times)
+    orders = pd.read_json(tmp_path / "s" / "orders.jsonl", lines=True)
+    placed = orders[(orders["event"] == "order") & ~orders["client_id"].duplicated()]
+    halted = placed["reason"].fillna("").str.contains("daily loss")
+    assert halted.any()
+    assert (placed[halted]["side"] == "BUY").all()  # only new risk is blocked; sells pass
+    assert (placed[halted]["status"] == "rejected").all()
+    decisions = pd.read_json(tmp_path / "s" / "decisions.jsonl", lines=True)
+    assert (decisions["status"] == "halted").any()
