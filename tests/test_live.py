@@ -352,3 +352,31 @@ def test_daily_loss_limit_halts_new_risk(tmp_path):
     assert (placed[halted]["status"] == "rejected").all()
     decisions = pd.read_json(tmp_path / "s" / "decisions.jsonl", lines=True)
     assert (decisions["status"] == "halted").any()
+
+
+def test_live_feed_rebuilds_the_replayed_dataset(tmp_path):
+    """Polled row by row, the feed's Dataset equals the recorded one (prices and books)."""
+    from alpha_arena.data.polymarket import PolymarketClient
+    from alpha_arena.live.feed import LiveFeed, server_clock
+
+    data = _unresolved(3, 23, seed=5)
+    with (
+        FakeExchange(data) as fx,
+        PolymarketClient(gamma_url=fx.url, clob_url=fx.url, rate_per_minute=60_000) as client,
+    ):
+        fx.state.auto_step = True
+        feed = LiveFeed(client, data.markets.index, interval=0, levels=3,
+                        clock=server_clock(client))  # fmt: skip
+        snapshots = [feed.poll() for _ in range(data.n_times)]
+        assert feed.poll() is None  # the clock stopped at the last row: nothing new
+    assert [s.k for s in snapshots] == list(range(data.n_times))
+    got = feed.dataset
+    assert list(got.token_ids) == list(data.token_ids)
+    assert (got.times == data.times).all()
+    assert (got.prices == data.prices).all()
+    assert (got.books.times == data.books.times).all()
+    for name in ("bid_px", "bid_sz", "ask_px", "ask_sz"):
+        assert (getattr(got.books, name) == getattr(data.books, name)).all()
+    assert (got.tick == data.tick).all()
+    assert (got.end_ns == data.end_ns).all()
+    assert feed.stale_tokens() == set()

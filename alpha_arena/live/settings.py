@@ -117,12 +117,15 @@ class LiveSettings:
 def load_settings(path: str | Path) -> LiveSettings:
     """Read `config.yaml` (and a `.env` beside it, for the key) into `LiveSettings`."""
     import yaml
-    from dotenv import load_dotenv
 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config: no file {path}")
-    load_dotenv(path.parent / ".env", override=False)
+    env_file = path.parent / ".env"
+    if env_file.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
     try:
         config = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
