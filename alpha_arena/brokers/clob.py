@@ -174,7 +174,10 @@ class ClobBroker:
         reason = self._venue_check(order, col)
         if reason:
             return _reject(order, reason)
-        signed = self._call("sign order", self._sign, order, col)
+        try:
+            signed = self._call("sign order", self._sign, order, col)
+        except ApiError as exc:
+            return _reject(order, f"not sent: {exc}")
         payload = _order_json(signed)
         digest = order_hash(payload, self.settings.chain_id, bool(self._neg_risk[col]))
         self.journal.prepare(
@@ -364,18 +367,30 @@ class ClobBroker:
                 expiration=expiration,
             )  # fmt: skip
             return self.client.create_order(args, options)
-        worst = 1.0 - tick if order.side is Side.BUY else tick
-        price = order.price if order.price is not None else worst
         if order.side is Side.BUY:
-            amount = order.notional if order.notional is not None else order.size * price
+            amount = order.notional
+            if amount is None:
+                amount = order.size * (order.price or self._best_ask(col))
             amount = math.floor(amount * 100 + 1e-6) / 100
         else:
             amount = order.size
         args = MarketOrderArgsV2(
-            token_id=order.token_id, amount=amount, side=side, price=price,
+            token_id=order.token_id,
+            amount=amount,
+            side=side,
+            price=order.price or 0.0,  # 0: the client walks the book for the price
             order_type=order.order_type.value,
-        )  # fmt: skip
+        )
         return self.client.create_market_order(args, options)
+
+    def _best_ask(self, col: int) -> float:
+        """The latest known best ask of a token (else its last price, else 1 - tick)."""
+        data = self._dataset()
+        books = data.books
+        if books is not None and books.times.size and books.ask_sz[-1, col, 0] > 0:
+            return float(books.ask_px[-1, col, 0])
+        last = data.prices[-1, col] if data.n_times else math.nan
+        return float(last) if not math.isnan(last) else 1.0 - float(data.tick[col])
 
     def _post(self, signed: Any, order_type: str) -> dict[str, Any]:
         answer = self.client.post_order(signed, order_type)
