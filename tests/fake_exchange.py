@@ -528,7 +528,12 @@ def _route(
         return _order_json(state, digest, booked) if booked else None
     if (method, path) == ("GET", "/data/trades"):
         wanted = query.get("id")
-        trades = [t for t in state.trades if wanted is None or t["id"] == wanted]
+        after = int(query.get("after", 0))
+        trades = [
+            t
+            for t in state.trades
+            if (wanted is None or t["id"] == wanted) and int(t["match_time"]) > after
+        ]
         return {"data": trades, "next_cursor": "LTE=", "limit": 500, "count": len(trades)}
     if (method, path) == ("DELETE", "/order"):
         return _cancel(state, [body["orderID"]])

@@ -48,6 +48,8 @@ SIZE_DECIMALS = 2
 """The CLOB takes share sizes with at most two decimals."""
 MIN_MARKETABLE_USDC = 1.0
 """The venue's minimum value of a marketable (FOK/FAK) order."""
+TRADES_OVERLAP_S = 3_600
+"""How far before the newest trade seen the next trades request starts."""
 _EPS = 1e-9
 
 
@@ -124,6 +126,9 @@ class ClobBroker:
         self._events = BrokerEvents()
         self.client = client if client is not None else self._connect(private_key)
         self.reconcile_report: dict[str, int] = {}
+        self.trades_after: int | None = None
+        """Trades are read from this exchange time on (unix s): an hour before the newest
+        trade seen, so overlap is re-read (and skipped by id) and old history is not."""
 
     # ----- connection -------------------------------------------------------------------------
 
@@ -225,8 +230,7 @@ class ClobBroker:
         """Book new trades as fills, settle orders of uncertain fate, close finished ones."""
         events, self._events = self._events, BrokerEvents()
         self._resolve_uncertain()
-        trades = self._call("GET /data/trades", self.client.get_trades)
-        for trade in trades:
+        for trade in self.trades():
             self._apply_trade(trade, events)
         if self._active:
             live = {o["id"] for o in self._call("GET /data/orders", self.client.get_open_orders)}
@@ -263,8 +267,16 @@ class ClobBroker:
         return int(answer["balance"]) / 1e6
 
     def trades(self) -> list[dict[str, Any]]:
-        """The account's trades as the exchange reports them."""
-        return self._call("GET /data/trades", self.client.get_trades)
+        """The account's trades since `trades_after`, as the exchange reports them."""
+        from py_clob_client_v2.clob_types import TradeParams
+
+        params = TradeParams(after=self.trades_after)
+        trades = self._call("GET /data/trades", self.client.get_trades, params)
+        times = [int(float(t.get("match_time") or 0)) for t in trades]
+        if times:
+            newest = max(times) - TRADES_OVERLAP_S
+            self.trades_after = max(self.trades_after or 0, newest)
+        return trades
 
     def reconcile(self) -> dict[str, int]:
         """Bring local state in line with the exchange (call once at start).
