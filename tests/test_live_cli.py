@@ -129,3 +129,19 @@ def test_sigterm_finishes_the_cycle_and_exits_zero(data, tmp_path):
     text = decisions.read_text()
     assert text.endswith("\n")
     assert len([json.loads(x) for x in text.splitlines()]) == summary["cycles"]
+
+
+def test_shards_split_markets_and_share_the_kill_file(data, tmp_path, capsys):
+    with FakeExchange(data) as fx:
+        config = _config(tmp_path, fx, data)
+        args = ["run", "--config", str(config), "--once", "--interval", "0"]
+        assert main([*args, "--shard", "1/2"]) == 0
+        shard = tmp_path / "state" / "shard-1-of-2"
+        decision = json.loads((shard / "decisions.jsonl").read_text())
+        assert decision["markets"] == 1  # markets m3 of m2, m3, m4
+        assert main(["kill", "--config", str(config)]) == 0
+        assert main([*args, "--shard", "0/2"]) == 0
+        assert main([*args, "--shard", "2/2"]) == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out.strip().splitlines()[-1])["kill_switch"].startswith("kill switch file")
+    assert "--shard: expected 0 <= i < n" in err

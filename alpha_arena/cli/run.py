@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--live", action="store_true", help="send real orders (needs confirm)")
     parser.add_argument("--once", action="store_true", help="run one cycle and exit")
     parser.add_argument("--max-cycles", type=int, help="stop after this many cycles")
+    parser.add_argument(
+        "--shard", metavar="I/N", help="trade every N-th configured market from the I-th (0-based)"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -36,6 +39,11 @@ def _run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings(args.config)
+    if args.shard:
+        index, sep, count = args.shard.partition("/")
+        if not (sep and index.isdigit() and count.isdigit()):
+            raise ConfigError(f"--shard: expected I/N such as 0/4, got {args.shard!r}")
+        settings = settings.shard(int(index), int(count))
     name = args.strategy or settings.strategy
     if not name:
         raise ConfigError("strategy: give --strategy NAME or strategy.name in the config")

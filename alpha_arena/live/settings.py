@@ -23,6 +23,7 @@ the config file); it is never read from the YAML.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,13 +60,33 @@ class LiveSettings:
     paper_cash: float = 10_000.0
     state_dir: Path = Path("state")
     rate_per_minute: float = 3_000.0
+    kill_path: Path | None = None
 
     @property
     def kill_file(self) -> Path:
         """The kill-switch file: its existence stops trading (`alpha-arena kill` writes it)."""
         if self.risk.kill_switch_file:
             return Path(self.risk.kill_switch_file)
-        return self.state_dir / KILL_FILE
+        return self.kill_path or self.state_dir / KILL_FILE
+
+    def shard(self, index: int, count: int) -> LiveSettings:
+        """Shard `index` of `count` (`--shard i/n`): every n-th market from the i-th, its own
+        state directory (journal, logs), the same kill file as the whole fleet."""
+        if not (isinstance(count, int) and count >= 1 and isinstance(index, int)):
+            raise ConfigError(f"--shard: expected i/n with integers, got {index}/{count}")
+        if not 0 <= index < count:
+            raise ConfigError(f"--shard: expected 0 <= i < n, got {index}/{count}")
+        markets = self.markets[index::count]
+        if not markets:
+            raise ConfigError(
+                f"--shard: shard {index}/{count} gets no market ({len(self.markets)} configured)"
+            )
+        return dataclasses.replace(
+            self,
+            markets=markets,
+            state_dir=self.state_dir / f"shard-{index}-of-{count}",
+            kill_path=self.kill_file,
+        )
 
     @classmethod
     def from_mapping(cls, config: dict[str, Any], base: Path = Path(".")) -> LiveSettings:
