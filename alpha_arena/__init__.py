@@ -11,12 +11,25 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("backtest", "data", "errors", "fees", "indicators", "sim", "types")
+_SUBMODULES = (
+    "backtest", "data", "errors", "fees", "indicators", "metrics", "report", "sim", "types",
+)  # fmt: skip
 
 if TYPE_CHECKING:
-    from alpha_arena import backtest, data, errors, fees, indicators, sim, types
+    from alpha_arena import backtest, data, errors, fees, indicators, metrics, report, sim, types
 
-__all__ = ["__version__", "backtest", "data", "errors", "fees", "indicators", "sim", "types"]
+__all__ = [
+    "__version__",
+    "backtest",
+    "data",
+    "errors",
+    "fees",
+    "indicators",
+    "metrics",
+    "report",
+    "sim",
+    "types",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import alpha_arena.indicators as ind  # noqa: E402
-from alpha_arena.indicators import averages, oscillators, volatility  # noqa: E402
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -113,34 +112,20 @@ def bench_2d(markets: int, steps: int) -> None:
     x = np.asfortranarray(np.cumsum(rng.normal(size=(steps, markets)), axis=0) + 1000.0)
     x_c = np.ascontiguousarray(x)
     cases = {
-        "EMA(20)": (lambda a: ind.ema(a, 20), lambda c: talib.EMA(c, 20), averages.ema_1d, (20,)),
-        "RSI(14)": (
-            lambda a: ind.rsi(a, 14),
-            lambda c: talib.RSI(c, 14),
-            oscillators.rsi_1d,
-            (14,),
-        ),
-        "MACD(12,26,9)": (
-            lambda a: ind.macd(a, 12, 26, 9),
-            lambda c: talib.MACD(c, 12, 26, 9),
-            averages.macd_1d,
-            (12, 26, 9),
-        ),
+        "EMA(20)": (lambda a: ind.ema(a, 20), lambda c: talib.EMA(c, 20)),
+        "RSI(14)": (lambda a: ind.rsi(a, 14), lambda c: talib.RSI(c, 14)),
+        "MACD(12,26,9)": (lambda a: ind.macd(a, 12, 26, 9), lambda c: talib.MACD(c, 12, 26, 9)),
         "BBANDS(20,2)": (
             lambda a: ind.bbands(a, 20, 2.0),
             lambda c: talib.BBANDS(c, 20, 2.0, 2.0),
-            volatility.bbands_1d,
-            (20, 2.0, 0),
         ),
     }
-    for name, (two_d, peer, one_d, args) in cases.items():
-        two_d(x[:50])
-        ours = best_of(lambda two_d=two_d: two_d(x), 3)
-        ours_c = best_of(lambda two_d=two_d: two_d(x_c), 3)
-        loop_peer = best_of(lambda peer=peer: [peer(x[:, j]) for j in range(markets)], 2)
-        loop_ours = best_of(
-            lambda one_d=one_d, args=args: [one_d(x[:, j], *args) for j in range(markets)], 2
-        )
+    for name, (ours_fn, peer) in cases.items():
+        ours_fn(x[:50])
+        ours = best_of(lambda f=ours_fn: f(x), 3)
+        ours_c = best_of(lambda f=ours_fn: f(x_c), 3)
+        loop_peer = best_of(lambda f=peer: [f(x[:, j]) for j in range(markets)], 2)
+        loop_ours = best_of(lambda f=ours_fn: [f(x[:, j]) for j in range(markets)], 2)
         print(
             f"{name:<15}{ours * 1e3:>9.1f}{loop_peer * 1e3:>13.1f}{loop_peer / ours:>7.2f}x"
             f"{loop_ours * 1e3:>14.1f}{loop_ours / ours:>7.2f}x{ours_c * 1e3:>17.1f}"

@@ -178,6 +178,8 @@ def test_public_api_exposes_indicators():
         (lambda: ind.ema(np.array([True, False]), 2), "x"),
         (lambda: ind.ema(np.array([1 + 2j]), 2), "x"),
         (lambda: ind.ema([1.0, 2.0], 2), "x"),
+        (lambda: ind.ema(3.0, 2), "x"),
+        (lambda: ind.spread(0.4, 0.5), "bid"),
         (lambda: ind.ema(pd.Series(["a", "b"]), 2), "x"),
         (lambda: ind.ema(pd.DataFrame({"p": [0.1], "q": ["x"]}), 2), "x['q']"),
         (lambda: ind.ema(pl.Series(["a"]), 2), "x"),

@@ -157,6 +157,18 @@ def test_kelly_properties(q, a, rate):
     assert ev <= q - a + 1e-15  # fees never help
 
 
+def test_scalar_estimate_against_a_price_series_keeps_the_series_kind():
+    asks = pd.Series([0.40, 0.50, 0.60], index=["a", "b", "c"], name="ask")
+    ev = ind.expected_value(0.5, asks)
+    assert isinstance(ev, pd.Series)
+    assert list(ev.index) == ["a", "b", "c"]
+    np.testing.assert_allclose(ev.to_numpy(), [0.1, 0.0, -0.1])
+    frame = pd.DataFrame({"m1": [0.4, 0.5], "m2": [0.3, 0.7]})
+    np.testing.assert_allclose(
+        ind.kelly_fraction(0.5, frame, 0.0, 1.0).to_numpy(), [[1 / 6, 2 / 7], [0.0, 0.0]]
+    )
+
+
 def test_ev_and_kelly_reject_non_prices():
     out = ind.expected_value(np.array([0.5, 1.2, 0.5]), np.array([0.0, 0.5, np.nan]), 0.04)
     assert np.isnan(out).all()
@@ -175,3 +187,6 @@ def test_time_to_resolution():
     ns = np.array([to_ns("2025-01-01T00:00Z")], dtype=np.int64)
     raw = ind.time_to_resolution(ns, to_ns("2025-01-01T06:00Z"), unit="h")
     np.testing.assert_allclose(raw, [6.0])
+    stamps = np.array(["2025-01-01T00:00", "NaT"], dtype="datetime64[s]")
+    out = ind.time_to_resolution(stamps, "2025-01-01T00:30Z", unit="m")
+    np.testing.assert_allclose(out, [30.0, np.nan])

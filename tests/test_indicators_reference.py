@@ -210,7 +210,7 @@ def test_single_series_indicators_match_talib(x, n):
     ]
     for ours, theirs in pairs:
         np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
-        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-8)
+        np.testing.assert_allclose(ours, theirs, **TOL)
     ours, theirs = ind.rsi(x, n), talib.RSI(x, n)
     both = np.isfinite(ours) & np.isfinite(theirs)  # no movement: we say NaN, TA-Lib 0
     np.testing.assert_allclose(ours[both], theirs[both], rtol=1e-9, atol=1e-9)

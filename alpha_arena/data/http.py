@@ -28,6 +28,8 @@ from alpha_arena.errors import ApiError, SchemaError, ValidationError
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses worth another try: throttling and transient server failures."""
 
+_EPS = 1e-9
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
@@ -68,7 +70,9 @@ class RateLimiter:
         """Seconds until a request may go out (0 when a token is available now)."""
         with self._lock:
             self._refill()
-            return max(0.0, (1.0 - self._tokens) / self.rate_per_second)
+            if self._tokens >= 1.0 - _EPS:
+                return 0.0
+            return (1.0 - self._tokens) / self.rate_per_second
 
     def acquire(self) -> float:
         """Take one token, sleeping until one is available; returns the seconds slept."""
@@ -76,8 +80,8 @@ class RateLimiter:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - _EPS:  # float noise must not leave a 1e-16 wait
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     return slept
                 wait = (1.0 - self._tokens) / self.rate_per_second
             self._sleep(wait)
@@ -207,7 +211,10 @@ class HttpClient:
             retry_after: float | None = None
             try:
                 self.requests += 1
-                response = self._client.request(method, path, params=query, json=body)
+                left = max(0.001, deadline - self._clock())  # no attempt outlives the budget
+                response = self._client.request(
+                    method, path, params=query, json=body, timeout=min(self.retry.timeout, left)
+                )
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 status = None

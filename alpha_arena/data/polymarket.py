@@ -14,24 +14,28 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import numpy as np
 import polars as pl
 
 from alpha_arena.data.dataset import TRADE_COLUMNS
-from alpha_arena.data.http import HttpClient, RateLimiter, RetryPolicy
-from alpha_arena.data.payload import Payload, objects
+from alpha_arena.data.http import Clock, HttpClient, RateLimiter, RetryPolicy, Sleep
+from alpha_arena.data.payload import Payload, objects, to_float
 from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import NS_PER_SECOND, TimeLike, to_datetime
 from alpha_arena.types import (
+    TICK_SIZES,
     Market,
     OrderBook,
     Resolution,
     ResolutionState,
     Token,
+    on_tick,
 )
 
 log = logging.getLogger(__name__)
@@ -41,7 +45,9 @@ CLOB_URL = "https://clob.polymarket.com"
 DATA_URL = "https://data-api.polymarket.com"
 
 GAMMA_PAGE = 100
-"""Gamma page size (its documented default limit)."""
+"""Gamma page size (the largest `limit` it serves)."""
+GAMMA_OFFSET_CAP = 10_000
+"""Gamma refuses `offset` above this; narrow the filters to reach further."""
 HISTORY_CHUNK = timedelta(days=14)
 """Longest startTs..endTs span asked of `/prices-history` in one request (the API refuses
 long explicit windows at fine fidelity)."""
@@ -110,7 +116,18 @@ def parse_market(item: Payload, event: Payload | None = None) -> Market | None:
             description=item.data.get("description") or "",
         )
     except ValidationError as exc:
-        raise item.fail(exc.field, exc.expected, exc.got) from exc
+        name = _GAMMA_NAMES.get(exc.field, exc.field)
+        raise item.fail(name, exc.expected, exc.got) from exc
+
+
+_GAMMA_NAMES = {
+    "tick_size": "orderPriceMinTickSize",
+    "min_order_size": "orderMinSize",
+    "start_time": "startDate",
+    "end_time": "endDate",
+    "tokens": "clobTokenIds",
+}
+"""Gamma's name for each `Market` field, so validation errors point at the payload."""
 
 
 def _tag_labels(event: Payload) -> list[str]:
@@ -122,13 +139,21 @@ def _resolution(item: Payload, outcomes: list[str]) -> Resolution:
     status = item.data.get("umaResolutionStatus")
     if not item.bool("closed", default=False) or status != "resolved":
         return Resolution()
-    prices = [float(p) for p in item.json_list("outcomePrices", length=2)]
+    raw = item.json_list("outcomePrices", length=2)
+    try:
+        prices = [to_float(p) for p in raw]
+    except ValueError as exc:
+        raise item.fail("outcomePrices", "two numeric prices", raw) from exc
     when = item.time("closedTime", default=None) or item.time("endDate", default=None)
     if when is None:
         raise item.fail("closedTime", "the time a resolved market closed")
     if all(math.isclose(p, 0.5) for p in prices):
         return Resolution(ResolutionState.VOID, None, when)
-    winners = [label for label, p in zip(outcomes, prices, strict=True) if math.isclose(p, 1.0)]
+    winners = [
+        label
+        for label, p in zip(outcomes, prices, strict=True)
+        if math.isclose(p, 1.0, abs_tol=1e-3)
+    ]
     if len(winners) != 1:
         raise item.fail("outcomePrices", "one outcome at 1 (or 0.5/0.5 if void)", prices)
     return Resolution(ResolutionState.RESOLVED, str(winners[0]), when)
@@ -143,6 +168,7 @@ def parse_book(item: Payload, tick_size: float | None = None) -> OrderBook:
     for side in ("bids", "asks"):
         levels = item.objects(side, default=[])
         sides[side] = [(lv.float("price"), lv.float("size")) for lv in levels]
+    tick = _fitting_tick(tick, [p for levels in sides.values() for p, _ in levels])
     try:
         return OrderBook.from_levels(
             token_id,
@@ -153,6 +179,18 @@ def parse_book(item: Payload, tick_size: float | None = None) -> OrderBook:
         )
     except ValidationError as exc:
         raise item.fail(exc.field, exc.expected, exc.got) from exc
+
+
+def _fitting_tick(stated: float, prices: list[float]) -> float:
+    """The stated tick, or a finer one when resting orders sit between its steps.
+
+    A market's tick gets finer near 0 and 1 and coarser again later; orders placed on the
+    finer tick stay in the book, so the book's own tick is the coarsest that fits them all.
+    """
+    for tick in sorted((t for t in TICK_SIZES if t <= stated + 1e-12), reverse=True):
+        if all(on_tick(p, tick) for p in prices):
+            return tick
+    return stated
 
 
 def trades_frame(items: list[Payload]) -> pl.DataFrame:
@@ -192,13 +230,18 @@ class PolymarketClient:
         data_url: str = DATA_URL,
         rate_per_minute: float = 100.0,
         retry: RetryPolicy | None = None,
-        **http_options,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
     ) -> None:
-        clock = http_options.get("clock")
-        sleep = http_options.get("sleep")
-        timing = {k: v for k, v in (("clock", clock), ("sleep", sleep)) if v is not None}
-        self.limiter = RateLimiter(rate_per_minute, **timing)
-        common = {"limiter": self.limiter, "retry": retry, **http_options}
+        self.limiter = RateLimiter(rate_per_minute, clock=clock, sleep=sleep)
+        common = {
+            "limiter": self.limiter,
+            "retry": retry,
+            "transport": transport,
+            "clock": clock,
+            "sleep": sleep,
+        }
         self.gamma = HttpClient(gamma_url, name="gamma", **common)
         self.clob = HttpClient(clob_url, name="clob", **common)
         self.data = HttpClient(data_url, name="data-api", **common)
@@ -235,6 +278,9 @@ class PolymarketClient:
             yield from items
             offset += len(items)
             if len(items) < size or (limit is not None and offset >= limit):
+                return
+            if offset >= GAMMA_OFFSET_CAP:
+                log.warning("%s: stopped at the offset cap %d", endpoint, GAMMA_OFFSET_CAP)
                 return
 
     def markets(

@@ -351,3 +351,11 @@ def _read_trades(root: Path, token_ids: pd.Index, grid: np.ndarray) -> pl.DataFr
         pl.col("ts").is_between(lo, hi)
     )
     return frame.sort("ts").collect()
+
+
+def read_tables(root: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The markets and tokens tables of a store, with the canonical dtypes.
+
+    The download cache reads them to know which markets it holds already.
+    """
+    return _read_tables(Path(root))

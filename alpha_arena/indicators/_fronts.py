@@ -35,6 +35,10 @@ def _is_polars(value: object) -> bool:
     return type(value).__module__.split(".")[0] == "polars"
 
 
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _numeric(field: str, dtype: object, ok: bool) -> None:
     if not ok:
         raise ValidationError(field, "a real numeric dtype (int or float)", str(dtype))
@@ -123,35 +127,51 @@ def apply(
     kernels: tuple[Callable[..., Any], Callable[..., Any]],
     inputs: Mapping[str, object],
     params: tuple[Any, ...] = (),
-    result: Callable[..., Any] | None = None,
+    result: type | None = None,
     *,
     levels: bool = False,
 ) -> Any:
     """Run an indicator: validate and convert `inputs`, call the 1-D or 2-D kernel, wrap.
 
-    `kernels` is (1-D kernel, 2-D kernel) (the same function for elementwise kernels).
-    A kernel returning several arrays has them wrapped and passed to `result` (a
-    NamedTuple class). With `levels`, inputs carry a trailing levels axis (numpy only)
-    and the result has one dimension fewer.
+    Any input may be a plain number, broadcast to the shape of the array inputs (one
+    probability estimate against a series of asks, say), as long as one input is an
+    array; the result takes the first array input's kind. `kernels` is (1-D kernel,
+    2-D kernel); each is called as kernel(*inputs, *params, *outputs) with outputs
+    allocated here by numpy (huge-page backed, unlike numba's allocations). An
+    indicator with several outputs names them with `result`, a NamedTuple class whose
+    fields are the outputs. With `levels`, inputs carry a trailing levels axis (numpy
+    only) and outputs have one axis fewer.
     """
     ndims = (2, 3) if levels else (1, 2)
-    arrays: list[np.ndarray] = []
-    frames: list[Frame] = []
+    converted: dict[str, tuple[np.ndarray, Frame]] = {}
     for field, value in inputs.items():
         if levels and not isinstance(value, np.ndarray):
             raise ValidationError(field, "a numpy level array", type(value).__name__)
-        array, frame = to_array(value, field, ndims, panel=not levels)
-        if arrays and array.shape != arrays[0].shape:
-            first = next(iter(inputs))
-            raise ValidationError(field, f"the shape of {first} {arrays[0].shape}", array.shape)
+        if not _is_scalar(value):
+            converted[field] = to_array(value, field, ndims, panel=not levels)
+    if not converted:
+        field = next(iter(inputs))
+        raise ValidationError(field, "an array, Series or DataFrame", inputs[field])
+    first, (reference, frame) = next(iter(converted.items()))
+    shape = reference.shape
+    arrays: list[np.ndarray] = []
+    for field, value in inputs.items():
+        if field not in converted:  # a scalar applies to every row and market
+            arrays.append(np.full(shape, float(value), order="F" if len(shape) == 2 else "C"))
+            continue
+        array = converted[field][0]
+        if array.shape != shape:
+            raise ValidationError(field, f"the shape of {first} {shape}", array.shape)
         arrays.append(array)
-        frames.append(frame)
-    shape, frame = arrays[0].shape, frames[0]
+    n_out = 1 if result is None else len(result._fields)  # type: ignore[attr-defined]
+    out_shape = shape[:-1] if levels else shape
+    order = "F" if len(out_shape) == 2 and not levels else "C"
+    outs = [np.empty(out_shape, order=order) for _ in range(n_out)]
     kernel = kernels[0] if len(shape) == ndims[0] else kernels[1]
-    out = kernel(*arrays, *params)
+    kernel(*arrays, *params, *outs)
     if result is None:
-        return from_array(out, frame)
-    return result(*(from_array(a, frame) for a in out))
+        return from_array(outs[0], frame)
+    return result(*(from_array(a, frame) for a in outs))
 
 
 def period(field: str, value: object, minimum: int = 1) -> int:

@@ -12,5 +12,8 @@ from numba import njit
 kernel = njit(cache=True, error_model="numpy", nogil=True)
 """A serial kernel (the 1-D forms and the per-market cores)."""
 
+step = njit(cache=True, error_model="numpy", inline="always")
+"""A small per-value update that numba inlines into the kernel loops calling it."""
+
 parallel_kernel = njit(cache=True, error_model="numpy", parallel=True)
 """A kernel that spreads markets (columns) over threads with `prange`."""

@@ -158,12 +158,12 @@ def vwap(price: Data, volume: Data, length: int | None = None) -> Data:
 def logit(p: Data, eps: float = 0.0) -> Data:
     """Log-odds log(p/(1 − p)), p clipped to [eps, 1 − eps]; NaN outside [0, 1]."""
     params = (number("eps", eps, 0.0, 0.5),)
-    return apply((pr.logit_nd, pr.logit_nd), {"p": p}, params)
+    return apply((pr.logit_1d, pr.logit_2d), {"p": p}, params)
 
 
 def expit(x: Data) -> Data:
     """The logistic function 1/(1 + e^−x), inverse of `logit`."""
-    return apply((pr.expit_nd, pr.expit_nd), {"x": x})
+    return apply((pr.expit_1d, pr.expit_2d), {"x": x})
 
 
 def logodds_momentum(p: Data, length: int = 10, eps: float = 1e-4) -> Data:
@@ -180,28 +180,28 @@ def logodds_vol(p: Data, length: int = 30, eps: float = 1e-4) -> Data:
 
 def bernoulli_std(p: Data) -> Data:
     """sqrt(p(1 − p)): the payoff std of a binary contract priced at p."""
-    return apply((pr.bernoulli_std_nd, pr.bernoulli_std_nd), {"p": p})
+    return apply((pr.bernoulli_std_1d, pr.bernoulli_std_2d), {"p": p})
 
 
 def spread(bid: Data, ask: Data) -> Data:
     """Best ask − best bid."""
-    return apply((bk.spread_nd, bk.spread_nd), {"bid": bid, "ask": ask})
+    return apply((bk.spread_1d, bk.spread_2d), {"bid": bid, "ask": ask})
 
 
 def mid(bid: Data, ask: Data) -> Data:
     """(bid + ask)/2."""
-    return apply((bk.mid_nd, bk.mid_nd), {"bid": bid, "ask": ask})
+    return apply((bk.mid_1d, bk.mid_2d), {"bid": bid, "ask": ask})
 
 
 def microprice(bid: Data, ask: Data, bid_size: Data, ask_size: Data) -> Data:
     """Size-weighted mid (bid·ask_size + ask·bid_size)/(bid_size + ask_size)."""
     inputs = {"bid": bid, "ask": ask, "bid_size": bid_size, "ask_size": ask_size}
-    return apply((bk.microprice_nd, bk.microprice_nd), inputs)
+    return apply((bk.microprice_1d, bk.microprice_2d), inputs)
 
 
 def yes_no_gap(p_yes: Data, p_no: Data) -> Data:
     """p_yes + p_no − 1 (positive: the pair is rich; negative: cheap)."""
-    return apply((bk.yes_no_gap_nd, bk.yes_no_gap_nd), {"p_yes": p_yes, "p_no": p_no})
+    return apply((bk.yes_no_gap_1d, bk.yes_no_gap_2d), {"p_yes": p_yes, "p_no": p_no})
 
 
 def book_imbalance(
@@ -233,7 +233,7 @@ def expected_value(prob: Data, price: Data, fee_rate: float = 0.0) -> Data:
     """
     params = (number("fee_rate", fee_rate, 0.0, 1.0),)
     return apply(
-        (pr.expected_value_nd, pr.expected_value_nd), {"prob": prob, "price": price}, params
+        (pr.expected_value_1d, pr.expected_value_2d), {"prob": prob, "price": price}, params
     )
 
 
@@ -242,7 +242,7 @@ def kelly_fraction(prob: Data, price: Data, fee_rate: float = 0.0, fraction: flo
     binary payoff, using the cost per share held after the fee; 0 without an edge."""
     params = (number("fee_rate", fee_rate, 0.0, 1.0), number("fraction", fraction, 0.0, 1.0))
     inputs = {"prob": prob, "price": price}
-    return apply((pr.kelly_fraction_nd, pr.kelly_fraction_nd), inputs, params)
+    return apply((pr.kelly_fraction_1d, pr.kelly_fraction_2d), inputs, params)
 
 
 _UNITS = {"s": NS_PER_SECOND, "m": NS_PER_MINUTE, "h": NS_PER_HOUR, "D": NS_PER_DAY}
@@ -252,6 +252,9 @@ def _times_ns(times: Any) -> tuple[np.ndarray, Frame]:
     """int64 ns of `times` and the frame of the result (pandas times index the result)."""
     if isinstance(times, np.ndarray) and times.dtype.kind == "i" and times.ndim == 1:
         return np.ascontiguousarray(times, dtype=np.int64), Frame("numpy")
+    if isinstance(times, np.ndarray) and times.dtype.kind == "M" and times.ndim == 1:
+        ns = times.astype("datetime64[ns]").view(np.int64)  # NaT stays int64 min
+        return np.ascontiguousarray(ns), Frame("numpy")
     if isinstance(times, (pd.DatetimeIndex, pd.Series)) and isinstance(
         times.dtype, pd.DatetimeTZDtype
     ):
@@ -259,16 +262,19 @@ def _times_ns(times: Any) -> tuple[np.ndarray, Frame]:
         index = times if isinstance(times, pd.DatetimeIndex) else times.index
         return np.ascontiguousarray(stamps.asi8), Frame("pandas", index)
     raise ValidationError(
-        "times", "a 1-D int64 ns array or tz-aware pandas times", type(times).__name__
+        "times",
+        "1-D int64 ns or datetime64 (UTC) array, or tz-aware pandas times",
+        type(times).__name__,
     )
 
 
 def time_to_resolution(times: Any, end: Any, unit: str = "D") -> Any:
     """Time left until resolution at each time, in `unit` (s, m, h or D); 0 once past.
 
-    `times` is int64 ns (numpy) or tz-aware pandas times; `end` one end time (→ one
-    series) or a pandas Series / sequence of end times, one per market (→ time × markets;
-    a Series' index names the columns). A missing end (NaT) gives NaN.
+    `times` is int64 ns or datetime64 (numpy, UTC) or tz-aware pandas times; `end` one
+    end time (→ one series) or a pandas Series / sequence of end times, one per market
+    (→ time × markets; a Series' index names the columns). A missing time or end (NaT)
+    gives NaN.
     """
     if unit not in _UNITS:
         raise ValidationError("unit", "one of s, m, h, D", unit)

@@ -1,9 +1,11 @@
 """Moving averages and MACD: numba kernels in a 1-D form and a 2-D (time × markets) form.
 
-Every `*_1d(x, ...)` takes a contiguous float64 series and every `*_2d(x, ...)` a
-(time, markets) matrix whose markets are computed in parallel (`prange`); pass it
+Every `*_1d(x, ..., out)` takes a contiguous float64 series and every `*_2d(x, ..., out)`
+a (time, markets) matrix whose markets are computed in parallel (`prange`); pass it
 Fortran-ordered (each market contiguous, as the fronts do) or each market is read with
-a stride. Warm-up rows and missing rows are NaN; a missing row is skipped.
+a stride. Kernels write into caller-allocated `out` arrays: allocate them with numpy,
+whose large buffers get huge pages (numba's own allocations page-fault ~4x slower).
+Warm-up rows and missing rows are NaN; a missing row is skipped.
 """
 
 from __future__ import annotations
@@ -18,17 +20,19 @@ from alpha_arena.indicators.rolling import ema_into, ema_step, window_moments
 
 
 @kernel
-def _sma(x: np.ndarray, n: int, out: np.ndarray) -> None:
+def sma_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Simple moving average over the last `n` valid values."""
     window_moments(x, n, 0, out, out, False)
 
 
 @kernel
-def _ema(x: np.ndarray, n: int, out: np.ndarray) -> None:
+def ema_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Exponential moving average, alpha = 2/(n+1), seeded with the SMA of the first n."""
     ema_into(x, n, 2.0 / (n + 1.0), out)
 
 
 @kernel
-def _wma(x: np.ndarray, n: int, out: np.ndarray) -> None:
+def wma_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
     """Linear weights 1..n, the newest weighted n; sums refreshed exactly once per n rows."""
     buf = np.empty(n)
     total_weight = 0.5 * n * (n + 1)
@@ -61,27 +65,29 @@ def _wma(x: np.ndarray, n: int, out: np.ndarray) -> None:
 
 
 @kernel
-def _dema(x: np.ndarray, n: int, out: np.ndarray) -> None:
+def dema_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Double EMA: 2·EMA − EMA(EMA)."""
     e1 = np.empty_like(x)
-    _ema(x, n, e1)
-    _ema(e1, n, out)
+    ema_1d(x, n, e1)
+    ema_1d(e1, n, out)
     for i in range(x.size):
         out[i] = 2.0 * e1[i] - out[i]
 
 
 @kernel
-def _tema(x: np.ndarray, n: int, out: np.ndarray) -> None:
+def tema_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Triple EMA: 3·(EMA − EMA²) + EMA³."""
     e1 = np.empty_like(x)
     e2 = np.empty_like(x)
-    _ema(x, n, e1)
-    _ema(e1, n, e2)
-    _ema(e2, n, out)
+    ema_1d(x, n, e1)
+    ema_1d(e1, n, e2)
+    ema_1d(e2, n, out)
     for i in range(x.size):
         out[i] = 3.0 * (e1[i] - e2[i]) + out[i]
 
 
 @kernel
-def _macd(
+def macd_1d(
     x: np.ndarray,
     fast: int,
     slow: int,
@@ -92,7 +98,7 @@ def _macd(
 ) -> None:
     """MACD line = EMA(fast) − EMA(slow); signal = EMA(line); histogram = line − signal.
 
-    One pass with the three EMA states side by side (same numbers as chaining `_ema`).
+    One pass with the three EMA states side by side (same numbers as chaining `ema_1d`).
     """
     af, as_, ag = 2.0 / (fast + 1.0), 2.0 / (slow + 1.0), 2.0 / (signal + 1.0)
     kf, ks, kg = 0, 0, 0
@@ -119,117 +125,65 @@ def _macd(
         hist[i] = m - eg
 
 
-@kernel
-def sma_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Simple moving average over the last `length` valid values."""
-    out = np.empty_like(x)
-    _sma(x, length, out)
-    return out
+@parallel_kernel
+def sma_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`sma_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        sma_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
-def sma_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`sma_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _sma(xt[j], length, out[j])
-    return out.T
-
-
-@kernel
-def ema_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Exponential moving average, alpha = 2/(length+1), seeded with the first SMA."""
-    out = np.empty_like(x)
-    _ema(x, length, out)
-    return out
+def ema_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`ema_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        ema_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
-def ema_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`ema_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _ema(xt[j], length, out[j])
-    return out.T
-
-
-@kernel
-def wma_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Linearly weighted moving average (newest value weighted `length`)."""
-    out = np.empty_like(x)
-    _wma(x, length, out)
-    return out
+def wma_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`wma_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        wma_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
-def wma_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`wma_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _wma(xt[j], length, out[j])
-    return out.T
-
-
-@kernel
-def dema_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Double EMA: 2·EMA − EMA(EMA)."""
-    out = np.empty_like(x)
-    _dema(x, length, out)
-    return out
+def dema_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`dema_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        dema_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
-def dema_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`dema_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _dema(xt[j], length, out[j])
-    return out.T
-
-
-@kernel
-def tema_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Triple EMA: 3·(EMA − EMA²) + EMA³."""
-    out = np.empty_like(x)
-    _tema(x, length, out)
-    return out
-
-
-@parallel_kernel
-def tema_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`tema_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _tema(xt[j], length, out[j])
-    return out.T
-
-
-@kernel
-def macd_1d(
-    x: np.ndarray, fast: int, slow: int, signal: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(MACD line, signal line, histogram)."""
-    line = np.empty_like(x)
-    sig = np.empty_like(x)
-    hist = np.empty_like(x)
-    _macd(x, fast, slow, signal, line, sig, hist)
-    return line, sig, hist
+def tema_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`tema_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        tema_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
 def macd_2d(
-    x: np.ndarray, fast: int, slow: int, signal: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`macd_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    line = np.empty_like(xt)
-    sig = np.empty_like(xt)
-    hist = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _macd(xt[j], fast, slow, signal, line[j], sig[j], hist[j])
-    return line.T, sig.T, hist.T
+    x: np.ndarray,
+    fast: int,
+    slow: int,
+    signal: int,
+    line: np.ndarray,
+    sig: np.ndarray,
+    hist: np.ndarray,
+) -> None:
+    """`macd_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    line_t = line.T
+    sig_t = sig.T
+    hist_t = hist.T
+    for j in prange(x_t.shape[0]):
+        macd_1d(x_t[j], fast, slow, signal, line_t[j], sig_t[j], hist_t[j])

@@ -1,8 +1,8 @@
 """Oscillators: RSI (Wilder), momentum, rate of change and the stochastic %K/%D.
 
 Kernels come as `*_1d` (a contiguous float64 series) and `*_2d` (a (time, markets)
-matrix, markets in parallel; fastest Fortran-ordered). Missing rows are skipped and
-give NaN; see rolling.py.
+matrix, markets in parallel; fastest Fortran-ordered), writing into caller-allocated
+`out` arrays (see averages.py). Missing rows are skipped and give NaN; see rolling.py.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators.averages import _sma
+from alpha_arena.indicators.averages import sma_1d
 from alpha_arena.indicators.rolling import lagged_into
 
 
 @kernel
-def _rsi(x: np.ndarray, n: int, out: np.ndarray) -> None:
+def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
     """Wilder's RSI: gains and losses averaged with alpha 1/n, seeded by their first mean.
 
     A window with no movement at all (average gain and loss both 0) is NaN, as in
@@ -67,7 +67,7 @@ def _rolling_extreme(buf: np.ndarray, n: int, want_max: bool) -> float:
 
 
 @kernel
-def _stoch(
+def stoch_1d(
     high: np.ndarray,
     low: np.ndarray,
     close: np.ndarray,
@@ -107,83 +107,65 @@ def _stoch(
         ll = _rolling_extreme(lows, n, False)
         rng = hh - ll
         raw[i] = 100.0 * (c - ll) / rng if rng != 0.0 else 0.0
-    _sma(raw, smooth_k, k_out)
-    _sma(k_out, d, d_out)
+    sma_1d(raw, smooth_k, k_out)
+    sma_1d(k_out, d, d_out)
 
 
 @kernel
-def rsi_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Wilder's relative strength index, 0–100."""
-    out = np.empty_like(x)
-    _rsi(x, length, out)
-    return out
+def mom_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Momentum x − x₋ₙ over `n` valid rows."""
+    lagged_into(x, n, False, out)
+
+
+@kernel
+def roc_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Rate of change 100·(x − x₋ₙ)/x₋ₙ over `n` valid rows."""
+    lagged_into(x, n, True, out)
 
 
 @parallel_kernel
-def rsi_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`rsi_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _rsi(xt[j], length, out[j])
-    return out.T
-
-
-@kernel
-def mom_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Momentum x − x₋ₙ over `length` valid rows."""
-    out = np.empty_like(x)
-    lagged_into(x, length, False, out)
-    return out
+def rsi_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`rsi_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        rsi_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
-def mom_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`mom_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        lagged_into(xt[j], length, False, out[j])
-    return out.T
-
-
-@kernel
-def roc_1d(x: np.ndarray, length: int) -> np.ndarray:
-    """Rate of change 100·(x − x₋ₙ)/x₋ₙ over `length` valid rows."""
-    out = np.empty_like(x)
-    lagged_into(x, length, True, out)
-    return out
+def mom_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`mom_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        mom_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
-def roc_2d(x: np.ndarray, length: int) -> np.ndarray:
-    """`roc_1d` of every column (market) of a (time, markets) matrix."""
-    xt = x.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        lagged_into(xt[j], length, True, out[j])
-    return out.T
-
-
-@kernel
-def stoch_1d(
-    high: np.ndarray, low: np.ndarray, close: np.ndarray, k: int, smooth_k: int, d: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(%K, %D) of the slow stochastic oscillator."""
-    k_out = np.empty_like(close)
-    d_out = np.empty_like(close)
-    _stoch(high, low, close, k, smooth_k, d, k_out, d_out)
-    return k_out, d_out
+def roc_2d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`roc_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        roc_1d(x_t[j], n, out_t[j])
 
 
 @parallel_kernel
 def stoch_2d(
-    high: np.ndarray, low: np.ndarray, close: np.ndarray, k: int, smooth_k: int, d: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """`stoch_1d` of every column (market) of (time, markets) matrices."""
-    ht, lt, ct = high.T, low.T, close.T
-    k_out = np.empty_like(ct)
-    d_out = np.empty_like(ct)
-    for j in prange(ct.shape[0]):
-        _stoch(ht[j], lt[j], ct[j], k, smooth_k, d, k_out[j], d_out[j])
-    return k_out.T, d_out.T
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    n: int,
+    smooth_k: int,
+    d: int,
+    k_out: np.ndarray,
+    d_out: np.ndarray,
+) -> None:
+    """`stoch_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    high_t = high.T
+    low_t = low.T
+    close_t = close.T
+    k_out_t = k_out.T
+    d_out_t = d_out.T
+    for j in prange(high_t.shape[0]):
+        stoch_1d(high_t[j], low_t[j], close_t[j], n, smooth_k, d, k_out_t[j], d_out_t[j])

@@ -1,8 +1,9 @@
 """Probability-native indicators: log-odds, Bernoulli std, time to resolution, and the
 expected value and fractional-Kelly size of a probability estimate after Polymarket fees.
 
-Elementwise kernels (`*_nd`) take a 1-D series or a (time, markets) matrix and return
-the same shape; windowed ones come as `*_1d` / `*_2d` like the classic indicators.
+Kernels come as `*_1d` (a series) and `*_2d` (a (time, markets) matrix, markets in
+parallel) and write into caller-allocated `out` arrays, like the classic indicators;
+`time_to_resolution_2d` is the exception (times × markets, it allocates its result).
 A probability outside [0, 1] or a non-finite input gives NaN.
 """
 
@@ -26,44 +27,36 @@ def _logit(p: float, eps: float) -> float:
     return math.log(q / (1.0 - q))
 
 
-@parallel_kernel
-def logit_nd(p: np.ndarray, eps: float) -> np.ndarray:
+@kernel
+def logit_1d(p: np.ndarray, eps: float, out: np.ndarray) -> None:
     """log(p / (1 − p)), p clipped to [eps, 1 − eps] first (eps 0: 0 → −inf, 1 → +inf)."""
-    flat = p.ravel()
-    out = np.empty(flat.size)
-    for i in prange(flat.size):
-        out[i] = _logit(flat[i], eps)
-    return out.reshape(p.shape)
+    for i in range(p.size):
+        out[i] = _logit(p[i], eps)
 
 
-@parallel_kernel
-def expit_nd(x: np.ndarray) -> np.ndarray:
+@kernel
+def expit_1d(x: np.ndarray, out: np.ndarray) -> None:
     """1 / (1 + e^−x), the inverse of logit, without overflow for large |x|."""
-    flat = x.ravel()
-    out = np.empty(flat.size)
-    for i in prange(flat.size):
-        v = flat[i]
+    for i in range(x.size):
+        v = x[i]
         if v >= 0.0:
             out[i] = 1.0 / (1.0 + math.exp(-v))
         else:
             z = math.exp(v)
             out[i] = z / (1.0 + z)
-    return out.reshape(x.shape)
-
-
-@parallel_kernel
-def bernoulli_std_nd(p: np.ndarray) -> np.ndarray:
-    """sqrt(p(1 − p)): the standard deviation of a binary payoff priced at p."""
-    flat = p.ravel()
-    out = np.empty(flat.size)
-    for i in prange(flat.size):
-        v = flat[i]
-        out[i] = math.sqrt(v * (1.0 - v)) if 0.0 <= v <= 1.0 else np.nan
-    return out.reshape(p.shape)
 
 
 @kernel
-def _logodds_mom(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
+def bernoulli_std_1d(p: np.ndarray, out: np.ndarray) -> None:
+    """sqrt(p(1 − p)): the standard deviation of a binary payoff priced at p."""
+    for i in range(p.size):
+        v = p[i]
+        out[i] = math.sqrt(v * (1.0 - v)) if 0.0 <= v <= 1.0 else np.nan
+
+
+@kernel
+def logodds_momentum_1d(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
+    """logit(p) − logit(p `n` valid rows ago)."""
     lo = np.empty_like(p)
     for i in range(p.size):
         lo[i] = _logit(p[i], eps)
@@ -71,8 +64,8 @@ def _logodds_mom(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
 
 
 @kernel
-def _logodds_vol(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
-    """Sample std (ddof 1) of the last n log-odds changes between valid rows."""
+def logodds_vol_1d(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
+    """Rolling sample std (ddof 1) of the last n log-odds changes between valid rows."""
     diff = np.empty_like(p)
     prev = np.nan
     for i in range(p.size):
@@ -86,42 +79,6 @@ def _logodds_vol(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
     window_moments(diff, n, 1, mean, out, True)
     for i in range(p.size):
         out[i] = math.sqrt(out[i])
-
-
-@kernel
-def logodds_momentum_1d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
-    """logit(p) − logit(p `length` valid rows ago)."""
-    out = np.empty_like(p)
-    _logodds_mom(p, length, eps, out)
-    return out
-
-
-@parallel_kernel
-def logodds_momentum_2d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
-    """`logodds_momentum_1d` of every column (market) of a (time, markets) matrix."""
-    xt = p.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _logodds_mom(xt[j], length, eps, out[j])
-    return out.T
-
-
-@kernel
-def logodds_vol_1d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
-    """Rolling sample std of log-odds changes over `length` changes."""
-    out = np.empty_like(p)
-    _logodds_vol(p, length, eps, out)
-    return out
-
-
-@parallel_kernel
-def logodds_vol_2d(p: np.ndarray, length: int, eps: float) -> np.ndarray:
-    """`logodds_vol_1d` of every column (market) of a (time, markets) matrix."""
-    xt = p.T
-    out = np.empty_like(xt)
-    for j in prange(xt.shape[0]):
-        _logodds_vol(xt[j], length, eps, out[j])
-    return out.T
 
 
 @parallel_kernel
@@ -148,39 +105,102 @@ def _net_shares(price: float, fee_rate: float) -> float:
     return 1.0 - pm_fee_per_share(price, fee_rate) / price
 
 
-@parallel_kernel
-def expected_value_nd(prob: np.ndarray, price: np.ndarray, fee_rate: float) -> np.ndarray:
+@kernel
+def expected_value_1d(
+    prob: np.ndarray, price: np.ndarray, fee_rate: float, out: np.ndarray
+) -> None:
     """Expected profit in USDC per share bought at `price` (taker), for a YES probability
     `prob`: prob × (shares kept after the fee) − price."""
-    fp = prob.ravel()
-    fx = price.ravel()
-    out = np.empty(fp.size)
-    for i in prange(fp.size):
-        q = fp[i]
-        a = fx[i]
+    for i in range(prob.size):
+        q = prob[i]
+        a = price[i]
         if 0.0 <= q <= 1.0 and 0.0 < a < 1.0:
             out[i] = q * _net_shares(a, fee_rate) - a
         else:
             out[i] = np.nan
-    return out.reshape(prob.shape)
 
 
-@parallel_kernel
-def kelly_fraction_nd(
-    prob: np.ndarray, price: np.ndarray, fee_rate: float, fraction: float
-) -> np.ndarray:
+@kernel
+def kelly_fraction_1d(
+    prob: np.ndarray, price: np.ndarray, fee_rate: float, fraction: float, out: np.ndarray
+) -> None:
     """Fraction of bankroll to spend buying at `price`: `fraction` × (q − c)/(1 − c),
     where c = price / shares kept is the cost of one share held after the fee; 0 when
     there is no edge (a buy-only sizing: for the NO side pass the NO price and 1 − q)."""
-    fp = prob.ravel()
-    fx = price.ravel()
-    out = np.empty(fp.size)
-    for i in prange(fp.size):
-        q = fp[i]
-        a = fx[i]
+    for i in range(prob.size):
+        q = prob[i]
+        a = price[i]
         if 0.0 <= q <= 1.0 and 0.0 < a < 1.0:
             c = a / _net_shares(a, fee_rate)
             out[i] = fraction * (q - c) / (1.0 - c) if q > c and c < 1.0 else 0.0
         else:
             out[i] = np.nan
-    return out.reshape(prob.shape)
+
+
+@parallel_kernel
+def logit_2d(p: np.ndarray, eps: float, out: np.ndarray) -> None:
+    """`logit_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    p_t = p.T
+    out_t = out.T
+    for j in prange(p_t.shape[0]):
+        logit_1d(p_t[j], eps, out_t[j])
+
+
+@parallel_kernel
+def expit_2d(x: np.ndarray, out: np.ndarray) -> None:
+    """`expit_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    x_t = x.T
+    out_t = out.T
+    for j in prange(x_t.shape[0]):
+        expit_1d(x_t[j], out_t[j])
+
+
+@parallel_kernel
+def bernoulli_std_2d(p: np.ndarray, out: np.ndarray) -> None:
+    """`bernoulli_std_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    p_t = p.T
+    out_t = out.T
+    for j in prange(p_t.shape[0]):
+        bernoulli_std_1d(p_t[j], out_t[j])
+
+
+@parallel_kernel
+def logodds_momentum_2d(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
+    """`logodds_momentum_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    p_t = p.T
+    out_t = out.T
+    for j in prange(p_t.shape[0]):
+        logodds_momentum_1d(p_t[j], n, eps, out_t[j])
+
+
+@parallel_kernel
+def logodds_vol_2d(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
+    """`logodds_vol_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    p_t = p.T
+    out_t = out.T
+    for j in prange(p_t.shape[0]):
+        logodds_vol_1d(p_t[j], n, eps, out_t[j])
+
+
+@parallel_kernel
+def expected_value_2d(
+    prob: np.ndarray, price: np.ndarray, fee_rate: float, out: np.ndarray
+) -> None:
+    """`expected_value_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    prob_t = prob.T
+    price_t = price.T
+    out_t = out.T
+    for j in prange(prob_t.shape[0]):
+        expected_value_1d(prob_t[j], price_t[j], fee_rate, out_t[j])
+
+
+@parallel_kernel
+def kelly_fraction_2d(
+    prob: np.ndarray, price: np.ndarray, fee_rate: float, fraction: float, out: np.ndarray
+) -> None:
+    """`kelly_fraction_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    prob_t = prob.T
+    price_t = price.T
+    out_t = out.T
+    for j in prange(prob_t.shape[0]):
+        kelly_fraction_1d(prob_t[j], price_t[j], fee_rate, fraction, out_t[j])

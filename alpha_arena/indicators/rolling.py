@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from alpha_arena.indicators._jit import kernel
+from alpha_arena.indicators._jit import kernel, step
 
 
 @kernel
@@ -31,6 +31,11 @@ def _exact_moments(buf: np.ndarray, n: int) -> tuple[float, float]:
 _REFRESH = 1024
 """Roughly how many valid values pass between exact recomputations of running sums."""
 
+_VAR_RTOL = 1e-11
+"""Relative error bound kept on a rolling variance (bounds the error of z-score, %b)."""
+
+_EPS = 2.220446049250313e-16
+
 
 @kernel
 def window_moments(
@@ -40,8 +45,10 @@ def window_moments(
 
     Running sums are updated per step (Welford replacement for the variance) and
     recomputed exactly about every `_REFRESH` values, so float drift cannot build up
-    over long series. A window of identical values gives exactly that value and
-    variance 0.
+    over long series; the variance is also recomputed exactly whenever the rounding
+    error its updates may have accumulated could exceed `_VAR_RTOL` of it (after a
+    large swing leaves a now quiet window). A window of identical values gives exactly
+    that value and variance 0.
     """
     buf = np.empty(n)
     inv_n = 1.0 / n
@@ -53,6 +60,7 @@ def window_moments(
     s = 0.0
     m2 = 0.0
     run = 0
+    err = 0.0
     prev = np.nan
     for i in range(x.size):
         v = x[i]
@@ -75,6 +83,10 @@ def window_moments(
                 mean_old = s * inv_n
                 s += d
                 m2 += d * (v - s * inv_n + old - mean_old)
+                err += abs(d) * (abs(v) + abs(old))
+                if err * _EPS > _VAR_RTOL * m2:
+                    s, m2 = _exact_moments(buf, n)
+                    err = 0.0
             else:
                 s += d
         pos += 1
@@ -84,6 +96,7 @@ def window_moments(
             if wraps <= 0:
                 wraps = refresh
                 s, m2 = _exact_moments(buf, n)
+                err = 0.0
         if k < n:
             mean_out[i] = np.nan
             if with_var:
@@ -98,7 +111,7 @@ def window_moments(
                 var_out[i] = max(m2, 0.0) * inv_dof
 
 
-@kernel
+@step
 def ema_step(
     v: float, n: int, alpha: float, k: int, s: float, e: float
 ) -> tuple[int, float, float]:

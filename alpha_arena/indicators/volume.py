@@ -1,8 +1,9 @@
 """Volume indicators: on-balance volume and VWAP (cumulative or over a rolling window).
 
 Kernels come as `*_1d` (contiguous float64 series) and `*_2d` ((time, markets)
-matrices, markets in parallel; fastest Fortran-ordered). A row is missing if its price
-or volume is not finite; missing rows are skipped and give NaN.
+matrices, markets in parallel; fastest Fortran-ordered), writing into caller-allocated
+`out` arrays (see averages.py). A row is missing if its price or volume is not finite;
+missing rows are skipped and give NaN.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from alpha_arena.indicators._jit import kernel, parallel_kernel
 
 
 @kernel
-def _obv(close: np.ndarray, volume: np.ndarray, out: np.ndarray) -> None:
+def obv_1d(close: np.ndarray, volume: np.ndarray, out: np.ndarray) -> None:
     """Running total of volume signed by the close's move; starts at the first volume."""
     prev = np.nan
     total = 0.0
@@ -37,7 +38,7 @@ def _obv(close: np.ndarray, volume: np.ndarray, out: np.ndarray) -> None:
 
 
 @kernel
-def _vwap(price: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> None:
+def vwap_1d(price: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> None:
     """Σ price·volume / Σ volume since the start (n = 0) or over the last n valid rows.
 
     Zero volume in the window gives NaN.
@@ -79,37 +80,21 @@ def _vwap(price: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> Non
         out[i] = spv / sv if sv != 0.0 else np.nan
 
 
-@kernel
-def obv_1d(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
-    """On-balance volume."""
-    out = np.empty_like(close)
-    _obv(close, volume, out)
-    return out
+@parallel_kernel
+def obv_2d(close: np.ndarray, volume: np.ndarray, out: np.ndarray) -> None:
+    """`obv_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    close_t = close.T
+    volume_t = volume.T
+    out_t = out.T
+    for j in prange(close_t.shape[0]):
+        obv_1d(close_t[j], volume_t[j], out_t[j])
 
 
 @parallel_kernel
-def obv_2d(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
-    """`obv_1d` of every column (market) of (time, markets) matrices."""
-    ct, vt = close.T, volume.T
-    out = np.empty_like(ct)
-    for j in prange(ct.shape[0]):
-        _obv(ct[j], vt[j], out[j])
-    return out.T
-
-
-@kernel
-def vwap_1d(price: np.ndarray, volume: np.ndarray, length: int) -> np.ndarray:
-    """Volume-weighted average price; `length` 0 means cumulative from the first row."""
-    out = np.empty_like(price)
-    _vwap(price, volume, length, out)
-    return out
-
-
-@parallel_kernel
-def vwap_2d(price: np.ndarray, volume: np.ndarray, length: int) -> np.ndarray:
-    """`vwap_1d` of every column (market) of (time, markets) matrices."""
-    pt, vt = price.T, volume.T
-    out = np.empty_like(pt)
-    for j in prange(pt.shape[0]):
-        _vwap(pt[j], vt[j], length, out[j])
-    return out.T
+def vwap_2d(price: np.ndarray, volume: np.ndarray, n: int, out: np.ndarray) -> None:
+    """`vwap_1d` of every market (column) of (time, markets) arrays, in parallel."""
+    price_t = price.T
+    volume_t = volume.T
+    out_t = out.T
+    for j in prange(price_t.shape[0]):
+        vwap_1d(price_t[j], volume_t[j], n, out_t[j])
