@@ -40,6 +40,15 @@ def _unresolved(n_markets: int, n_times: int, seed: int):
     return numeric_dataset(full.select([f"m{i}" for i in range(2, n_markets + 2)]))
 
 
+def _orders(state: Path) -> pd.DataFrame:
+    """The run's orders as the metrics logger recorded them (final status, placement order)."""
+    import sqlite3
+
+    with sqlite3.connect(state / "metrics.db") as db:
+        frame = pd.read_sql("SELECT * FROM orders ORDER BY id", db)
+    return frame.astype({"token_id": str})
+
+
 def _broker(fx: FakeExchange, dataset, path: Path) -> ClobBroker:
     journal = OrderJournal(path / "orders.db")
     return ClobBroker(lambda: dataset, TEST_KEY, journal, ClobSettings(host=fx.url))
@@ -166,8 +175,7 @@ def test_paper_runner_places_the_backtests_orders(tmp_path):
         summary = runner.run(max_cycles=data.n_times)
     assert summary.cycles == data.n_times
     assert summary.errors == 0
-    live = pd.read_json(tmp_path / "state" / "orders.jsonl", lines=True)
-    placed = live[(live["event"] == "order") & ~live["client_id"].duplicated()]
+    placed = _orders(tmp_path / "state")
     columns = ["token_id", "side", "order_type", "price", "size", "notional"]
     kinds = {"token_id": str, "price": float, "size": float, "notional": float}
     expected = result[columns].astype(kinds).reset_index(drop=True)
@@ -175,7 +183,7 @@ def test_paper_runner_places_the_backtests_orders(tmp_path):
     assert len(expected) > 5
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
     backtest_times = list(pd.to_datetime(result["created_at"], utc=True))
-    assert list(pd.to_datetime(placed["created_at"], utc=True)) == backtest_times
+    assert list(pd.to_datetime(placed["timestamp"], utc=True)) == backtest_times
 
 
 def test_live_needs_confirm(dataset, tmp_path):
@@ -206,7 +214,7 @@ def test_kill_file_blocks_every_order(tmp_path):
         summary, alerts, _ = _paper_run(fx, data, tmp_path / "state", data.n_times)
     assert summary.kill_switch.startswith("kill switch file")
     assert any("kill switch" in a for a in alerts)
-    orders = pd.read_json(tmp_path / "state" / "orders.jsonl", lines=True)
+    orders = _orders(tmp_path / "state")
     assert len(orders) > 0
     assert set(orders["status"]) == {"rejected"}
     assert orders["reason"].str.startswith("risk:").all()
@@ -220,7 +228,7 @@ def test_stale_books_alert_and_block_orders(tmp_path):
         summary, alerts, _ = _paper_run(fx, data, tmp_path / "s", data.n_times, stale_after=6)
     assert summary.cycles == data.n_times
     assert sorted(a.split()[-4] for a in alerts if "stale" in a) == sorted(hidden)
-    orders = pd.read_json(tmp_path / "s" / "orders.jsonl", lines=True, dtype={"token_id": str})
+    orders = _orders(tmp_path / "s")
     on_hidden = orders[orders["token_id"].isin(hidden)]
     assert (on_hidden["reason"].str.startswith("stale data")).all()
 
@@ -345,8 +353,7 @@ def test_daily_loss_limit_halts_new_risk(tmp_path):
         settings.risk = RiskLimits(daily_loss_limit_usdc=0.05)
         runner = LiveRunner(settings, resolve_strategy("momentum", BUSY, 0), interval=0)
         runner.run(max_cycles=data.n_times)
-    orders = pd.read_json(tmp_path / "s" / "orders.jsonl", lines=True)
-    placed = orders[(orders["event"] == "order") & ~orders["client_id"].duplicated()]
+    placed = _orders(tmp_path / "s")
     halted = placed["reason"].fillna("").str.contains("daily loss")
     assert halted.any()
     assert (placed[halted]["side"] == "BUY").all()  # only new risk is blocked; sells pass
@@ -398,8 +405,7 @@ def test_clob_runner_matches_the_backtest_until_share_rounding(tmp_path, monkeyp
         runner = LiveRunner(settings, resolve_strategy("momentum", PARAMS, 0), live=True,
                             interval=0)  # fmt: skip
         runner.run(max_cycles=data.n_times)
-    live = pd.read_json(tmp_path / "s" / "orders.jsonl", lines=True, dtype={"token_id": str})
-    placed = live[(live["event"] == "order") & ~live["client_id"].duplicated()]
+    placed = _orders(tmp_path / "s")
     first_sell = int((expected["side"] == "SELL").to_numpy().argmax())
     n = first_sell + 1
     got = placed.head(n).reset_index(drop=True)
@@ -407,7 +413,7 @@ def test_clob_runner_matches_the_backtest_until_share_rounding(tmp_path, monkeyp
     assert n >= 3
     for column in ("token_id", "side", "order_type"):
         assert list(got[column].astype(str)) == list(want[column].astype(str))
-    assert list(pd.to_datetime(got["created_at"], utc=True)) == list(want["created_at"])
+    assert list(pd.to_datetime(got["timestamp"], utc=True)) == list(want["created_at"])
     assert got["notional"].fillna(0).tolist() == want["notional"].fillna(0).tolist()
     sold, wanted = float(got["size"].iloc[-1]), float(want["size"].iloc[-1])
     assert sold == pytest.approx(np.floor(wanted * 100) / 100)

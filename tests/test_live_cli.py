@@ -68,7 +68,7 @@ def test_run_max_cycles_with_strategy_and_params(data, tmp_path, capsys):
     assert summary["cycles"] == 12
     decisions = [json.loads(x) for x in (tmp_path / "state" / "decisions.jsonl").open()]
     assert [d["iteration"] for d in decisions] == list(range(12))
-    assert len({d["t_ns"] for d in decisions}) == 12
+    assert len({d["timestamp"] for d in decisions}) == 12
 
 
 @pytest.mark.parametrize(

@@ -3,17 +3,21 @@
 One cycle = one feed poll + one `Engine.step` (broker events, marks, risk, the strategy's
 decision, orders through the gate). Paper trading is the default; real orders need
 `live=True` and `confirm: true` in the config. SIGTERM and SIGINT end the run after the
-current cycle (logs flushed, exit 0). The kill switch (config flag, the kill file, or
+current cycle (logs flushed, exit 0). Decisions, orders, fills and equity go to the
+`MetricsLogger` (mode "live" or "paper": every decision on disk before the next step) in
+the state directory. The kill switch (config flag, the kill file, or
 `alpha-arena kill`) blocks every order and cancels open ones.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from alpha_arena.brokers.journal import OrderJournal
@@ -24,8 +28,8 @@ from alpha_arena.engine import Engine
 from alpha_arena.errors import AlphaArenaError, ConfigError
 from alpha_arena.live.feed import LiveFeed, server_clock
 from alpha_arena.live.guard import StaleGuard
-from alpha_arena.live.journal_sink import DecisionLog
 from alpha_arena.live.settings import LiveSettings, private_key
+from alpha_arena.metrics import MetricsLogger
 from alpha_arena.risk import KillSwitch, RiskManager
 from alpha_arena.sim import SimConfig
 from alpha_arena.strategy.base import Strategy
@@ -46,6 +50,16 @@ class RunSummary:
     kill_switch: str = ""
     errors: int = 0
     reconcile: dict[str, int] = field(default_factory=dict)
+
+
+def repair_jsonl(path: Path) -> None:
+    """Cut a torn last line (no newline: a `kill -9` mid-write) so the log stays parseable."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as stream:
+            stream.truncate(data.rfind(b"\n") + 1)
 
 
 class LiveRunner:
@@ -124,13 +138,24 @@ class LiveRunner:
         """Cycle until stopped, or for `max_cycles` cycles."""
         previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
         settings = self.settings
-        sink = DecisionLog(settings.state_dir, self.run_id)
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        repair_jsonl(settings.state_dir / "decisions.jsonl")
+        sink = MetricsLogger(
+            settings.state_dir,
+            run_id=self.run_id,
+            mode=self.summary.mode,
+            strategy=self.strategy.name or type(self.strategy).__name__,
+            params=dataclasses.asdict(self.strategy),
+            data_source="polymarket live",
+            config={"markets": settings.markets, "interval": self.interval},
+        )
         try:
             snapshots = iter(self.feed)
             first = next(snapshots, None)
             if first is None:
                 return self.summary
             broker = StaleGuard(self._broker(), self.feed.stale_tokens)
+            sink.attach(broker.portfolio)
             limits = settings.risk
             risk = RiskManager(limits, KillSwitch(limits.kill_switch, settings.kill_file))
             engine = Engine(
@@ -159,6 +184,7 @@ class LiveRunner:
                 snapshot = next(snapshots, None)
             engine.finish()
             self.summary.orders = len(engine.orders)
+            sink.finish({"cycles": self.summary.cycles, "orders": self.summary.orders})
             return self.summary
         finally:
             sink.close()
