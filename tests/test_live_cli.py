@@ -145,3 +145,30 @@ def test_shards_split_markets_and_share_the_kill_file(data, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert json.loads(out.strip().splitlines()[-1])["kill_switch"].startswith("kill switch file")
     assert "--shard: expected 0 <= i < n" in err
+
+
+def test_kill_switch_file_is_relative_to_the_config(data, tmp_path, capsys, monkeypatch):
+    with FakeExchange(data) as fx:
+        config = _config(tmp_path, fx, data)
+        raw = yaml.safe_load(config.read_text())
+        raw["risk"] = {"kill_switch_file": "ops/STOP"}
+        config.write_text(yaml.safe_dump(raw))
+        monkeypatch.chdir(ROOT)  # a different working directory must not matter
+        assert main(["kill", "--config", str(config)]) == 0
+        assert (tmp_path / "ops" / "STOP").is_file()
+        assert main(["run", "--config", str(config), "--once", "--interval", "0"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert str(tmp_path / "ops" / "STOP") in summary["kill_switch"]
+
+
+def test_repair_cuts_only_a_torn_last_line(tmp_path):
+    from alpha_arena.live.runner import repair_jsonl
+
+    path = tmp_path / "decisions.jsonl"
+    path.write_text('{"a": 1}\n{"b": 2}\n{"c": ')
+    repair_jsonl(path)
+    assert path.read_text() == '{"a": 1}\n{"b": 2}\n'
+    repair_jsonl(path)
+    assert path.read_text() == '{"a": 1}\n{"b": 2}\n'
+    repair_jsonl(tmp_path / "absent.jsonl")
+    assert not (tmp_path / "absent.jsonl").exists()

@@ -64,10 +64,14 @@ class LiveSettings:
 
     @property
     def kill_file(self) -> Path:
-        """The kill-switch file: its existence stops trading (`alpha-arena kill` writes it)."""
+        """The kill-switch file: its existence stops trading (`alpha-arena kill` writes it).
+
+        `risk.kill_switch_file` (relative to the config file), else `<state_dir>/KILL`."""
+        if self.kill_path is not None:
+            return self.kill_path
         if self.risk.kill_switch_file:
             return Path(self.risk.kill_switch_file)
-        return self.kill_path or self.state_dir / KILL_FILE
+        return self.state_dir / KILL_FILE
 
     def shard(self, index: int, count: int) -> LiveSettings:
         """Shard `index` of `count` (`--shard i/n`): every n-th market from the i-th, its own
@@ -115,6 +119,8 @@ class LiveSettings:
             **{k: v for k, v in live.items() if k != "state_dir"},
         )
         settings.state_dir = base / str(live.get("state_dir", "state"))
+        if settings.risk.kill_switch_file:
+            settings.kill_path = base / settings.risk.kill_switch_file
         settings._check()
         return settings
 
