@@ -91,6 +91,7 @@ class FakeState:
     auto_step: bool = False
     stepped: bool = False
     failures: deque = field(default_factory=deque)
+    path_failures: dict[str, deque] = field(default_factory=dict)
     posted: list[str] = field(default_factory=list)
     orders: dict[str, _Booked] = field(default_factory=dict)
     trades: list[dict[str, Any]] = field(default_factory=list)
@@ -142,10 +143,15 @@ class FakeExchange:
             self.state.row = k
             _advance(self.state)
 
-    def fail_next(self, n: int, status: int = 429) -> None:
-        """Answer the next n requests with `status`."""
+    def fail_next(self, n: int, status: int = 429, path: str | None = None, after: int = 0) -> None:
+        """Answer the next n requests (to `path` only, if given; after letting `after` of
+        them through) with `status`."""
         with self.state.lock:
-            self.state.failures.extend([status] * n)
+            if path is None:
+                self.state.failures.extend([status] * n)
+            else:
+                queue = self.state.path_failures.setdefault(path, deque())
+                queue.extend([None] * after + [status] * n)
 
     def hide_books(self, token_ids: set[str]) -> None:
         """Stop serving books of these tokens (a stale feed)."""
@@ -420,8 +426,11 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
             try:
                 with state.lock:
                     state.requests.append(f"{method} {url.path}")
+                    targeted = state.path_failures.get(url.path)
+                    status = targeted.popleft() if targeted else None
                     if state.failures:
                         status = state.failures.popleft()
+                    if status is not None:
                         raise FakeHttpError(status, "injected failure")
                     answer = _route(state, method, url.path, query, raw, self.headers)
                 self._send(200, answer)

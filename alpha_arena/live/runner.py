@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import signal
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from alpha_arena.brokers.paper import PaperBroker
 from alpha_arena.data.http import RetryPolicy
 from alpha_arena.data.polymarket import PolymarketClient
 from alpha_arena.engine import Engine
-from alpha_arena.errors import AlphaArenaError, ConfigError
+from alpha_arena.errors import AlphaArenaError, ApiError, ConfigError
 from alpha_arena.live.feed import LiveFeed, server_clock
 from alpha_arena.live.guard import StaleGuard
 from alpha_arena.live.settings import LiveSettings, private_key
@@ -91,11 +92,13 @@ class LiveRunner:
         self.run_id = f"r{time.time_ns() // 1_000_000:x}"
         self.summary = RunSummary(self.run_id, "live" if live else "paper")
         self._stopping = False
+        self.retry = retry or RetryPolicy()
+        self._rng = random.Random()
         self.client = PolymarketClient(
             gamma_url=settings.gamma_url,
             clob_url=settings.clob_url,
             rate_per_minute=settings.rate_per_minute,
-            retry=retry,
+            retry=self.retry,
         )
         clock = server_clock(self.client) if settings.clock == "server" else time.time_ns
         self.feed = LiveFeed(
@@ -125,8 +128,23 @@ class LiveRunner:
                 settings.clob_url, settings.chain_id, settings.signature_type, settings.funder
             ),
         )
-        self.summary.reconcile = broker.reconcile()
+        self.summary.reconcile = self._retrying("reconcile", broker.reconcile)
         return broker
+
+    def _retrying(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Call `fn`, retrying 429/5xx/network failures with the REST retry policy's backoff."""
+        policy = self.retry
+        attempt = 1
+        while True:
+            try:
+                return fn()
+            except ApiError as exc:
+                transient = exc.status is None or exc.status == 429 or exc.status >= 500
+                if not transient or attempt >= policy.max_attempts:
+                    raise
+                self.on_alert(f"{what} failed, retrying: {exc}")
+                time.sleep(policy.backoff(attempt, self._rng))
+                attempt += 1
 
     def stop(self, *_: Any) -> None:
         """Finish the current cycle, then end the run (the SIGTERM handler)."""
