@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stats",
     "providers",
     "memory",
+    "run",
+    "kill",
 )
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 
