@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from alpha_arena import __version__
 from alpha_arena.errors import AlphaArenaError
 
-COMMAND_MODULES: tuple[str, ...] = ("data", "stats", "config", "health")
+COMMAND_MODULES: tuple[str, ...] = (
+    "data", "stats", "backtest", "providers", "memory", "config", "health",
+)  # fmt: skip
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 
 
