@@ -16,7 +16,8 @@ from alpha_arena import __version__
 from alpha_arena.errors import AlphaArenaError
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "data", "stats", "backtest", "providers", "memory", "config", "health",
+    "data", "stats", "backtest", "providers", "memory", "config", "health", "backup", "restore",
+    "maintenance",
 )  # fmt: skip
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 

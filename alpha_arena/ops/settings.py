@@ -27,3 +27,16 @@ def ops_config(path: str | None, env_file: str | None = None) -> tuple[Config, l
 def decision_max_age(cfg: Config) -> float:
     """Seconds without a decision before health goes critical: the setting, else 3 cycles."""
     return cfg.ops.max_decision_age_seconds or 3.0 * cfg.agent.interval
+
+
+def state_databases(cfg: Config) -> dict[str, Path]:
+    """The SQLite files of a deployment, by backup name."""
+    ops = cfg.ops
+    return {"metrics.db": cfg.path(ops.metrics_db), "memory.db": cfg.path(ops.memory_db),
+            "orders.db": cfg.path(ops.journal_db)}  # fmt: skip
+
+
+def state_files(cfg: Config) -> dict[str, Path]:
+    """The plain (append-only) log files of a deployment, by backup name."""
+    return {"decisions.jsonl": cfg.path(cfg.ops.decision_log),
+            "audit.jsonl": cfg.path(cfg.ops.audit_log)}  # fmt: skip
