@@ -36,14 +36,22 @@ class Recorder:
 
 
 def _config(slack: str, smtp_port: int, routes: str):
-    raw = {"llm": {"providers": ["openai"]}, "alerts": {"routes": json.loads(routes),
-           "rate_limit_per_hour": 2, "dedup_seconds": 60}}  # fmt: skip
-    secrets = Secrets({
-        "OPENAI_API_KEY": "sk-x", "SLACK_WEBHOOK": f"{slack}/services/T000/B000/SECRETHOOK",
-        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_CHAT_ID": "-100200",
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_FROM": "bot@example.org",
-        "SMTP_TO": "ops@example.org,oncall@example.org",
-    })  # fmt: skip
+    raw = {
+        "llm": {"providers": ["openai"]},
+        "alerts": {"routes": json.loads(routes), "rate_limit_per_hour": 2, "dedup_seconds": 60},
+    }
+    secrets = Secrets(
+        {
+            "OPENAI_API_KEY": "sk-x",
+            "SLACK_WEBHOOK": f"{slack}/services/T000/B000/SECRETHOOK",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_CHAT_ID": "-100200",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_FROM": "bot@example.org",
+            "SMTP_TO": "ops@example.org,oncall@example.org",
+        }
+    )
     cfg, problems = validate(raw, secrets)
     assert list(problems) == []
     return cfg
@@ -75,8 +83,13 @@ def test_each_channel_delivers_the_real_wire_shape() -> None:
 
 def test_dedup_window_and_rate_limit() -> None:
     clock, slack = Clock(), Recorder()
-    router = AlertRouter({"slack": slack}, {"warning": ("slack",), "critical": ("slack",)},
-                         rate_limit_per_hour=2, dedup_seconds=60, clock=clock)  # fmt: skip
+    router = AlertRouter(
+        {"slack": slack},
+        {"warning": ("slack",), "critical": ("slack",)},
+        rate_limit_per_hour=2,
+        dedup_seconds=60,
+        clock=clock,
+    )
     assert router.send(Alert("warning", "slow cycle")) == {"slack": "sent"}
     assert router.send(Alert("warning", "slow cycle")) == {"*": "duplicate"}
     clock.now += 61
@@ -104,8 +117,10 @@ def test_http_failures_never_show_the_url() -> None:
         outcome = AlertRouter.from_config(cfg, client, telegram_api=http.url).send(
             Alert("critical", "x")
         )
-    assert outcome == {"slack": "failed: slack (HTTP 500): delivery refused",
-                       "telegram": "failed: telegram (HTTP 500): delivery refused"}  # fmt: skip
+    assert outcome == {
+        "slack": "failed: slack (HTTP 500): delivery refused",
+        "telegram": "failed: telegram (HTTP 500): delivery refused",
+    }
     with httpx.Client(timeout=1) as client:
         outcome = AlertRouter.from_config(cfg, client, telegram_api=http.url).send(
             Alert("critical", "y")

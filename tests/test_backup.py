@@ -46,8 +46,9 @@ def test_backup_while_open_then_restore_round_trip(tmp_path: Path) -> None:
     writer = _metrics(db, 50)  # left open, in WAL mode, like the runner's connection
     log = tmp_path / "decisions.jsonl"
     log.write_text('{"i": 1}\n')
-    result = backup({"metrics.db": db}, {"decisions.jsonl": log, "absent": tmp_path / "x"},
-                    tmp_path / "backups")  # fmt: skip
+    result = backup(
+        {"metrics.db": db}, {"decisions.jsonl": log, "absent": tmp_path / "x"}, tmp_path / "backups"
+    )
     assert set(result.files) == {"metrics.db", "decisions.jsonl"}
     assert result.path.name.startswith("alpha-arena-")
     assert _count(result.path / "metrics.db") == 50
@@ -105,8 +106,12 @@ def test_maintenance_vacuums_and_cleans_memory(tmp_path: Path) -> None:
     store.add(MemoryRecord(old, "m", "lesson", "old but important", 0.9))
     store.add(MemoryRecord(datetime.now(UTC), "m", "note", "recent", 0.1))
     store.close()
-    reports = maintain({"metrics.db": db, "memory.db": mem_path, "none": tmp_path / "no.db"},
-                       vacuum=True, memory_db=mem_path, memory_days=90)  # fmt: skip
+    reports = maintain(
+        {"metrics.db": db, "memory.db": mem_path, "none": tmp_path / "no.db"},
+        vacuum=True,
+        memory_db=mem_path,
+        memory_days=90,
+    )
     by_name = {r.name: r for r in reports}
     assert set(by_name) == {"metrics.db", "memory.db"}
     assert by_name["metrics.db"].integrity == "ok"

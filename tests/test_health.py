@@ -125,9 +125,23 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     pid_file = tmp_path / "run.pid"
     pid_file.write_text(f"{os.getpid()}\n")
     with fake_http() as server:
-        base = ["health", "--db", str(db), "--log", str(tmp_path / "none.jsonl"),
-                "--pid-file", str(pid_file), "--max-age", "60", "--url", server.url,
-                "--min-disk-mb", "1", "--min-memory-mb", "1"]  # fmt: skip
+        base = [
+            "health",
+            "--db",
+            str(db),
+            "--log",
+            str(tmp_path / "none.jsonl"),
+            "--pid-file",
+            str(pid_file),
+            "--max-age",
+            "60",
+            "--url",
+            server.url,
+            "--min-disk-mb",
+            "1",
+            "--min-memory-mb",
+            "1",
+        ]
         assert main([*base, "--config", str(_config(tmp_path))]) == 0
         assert "overall: ok" in capsys.readouterr().out
         assert main([*base, "--config", str(_config(tmp_path)), "--max-age", "8"]) == 1

@@ -38,8 +38,11 @@ def test_config_change_logged_only_when_it_changes(tmp_path: Path) -> None:
     assert event["settings"]["risk.max_position_usdc"] == 100
     assert event["settings"]["env_set"] == ["ANTHROPIC_API_KEY"]
     assert record_config(log, first) is None
-    second = _cfg({"risk": {"max_position_size": 150}, "agent": {"interval": 30}},
-                  ANTHROPIC_API_KEY="sk-b", SLACK_WEBHOOK="http://127.0.0.1/x")  # fmt: skip
+    second = _cfg(
+        {"risk": {"max_position_size": 150}, "agent": {"interval": 30}},
+        ANTHROPIC_API_KEY="sk-b",
+        SLACK_WEBHOOK="http://127.0.0.1/x",
+    )
     event = record_config(log, second)
     assert event["previous"] == first.fingerprint()
     assert event["changed"] == ["agent.interval", "env_set", "risk.max_position_usdc"]

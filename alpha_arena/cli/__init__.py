@@ -17,7 +17,7 @@ from alpha_arena.errors import AlphaArenaError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "data", "stats", "backtest", "providers", "memory", "config", "health", "backup", "restore",
-    "maintenance",
+    "maintenance", "status", "wallet",
 )  # fmt: skip
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 

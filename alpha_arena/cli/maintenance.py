@@ -35,14 +35,20 @@ def _maintenance(args: argparse.Namespace) -> int:
     days = cfg.ops.memory_days if args.memory_days is None else args.memory_days
     if days < 0:
         raise ValidationError("--memory-days", "days >= 0", days)
-    reports = maintain(state_databases(cfg), vacuum=args.vacuum,
-                       memory_db=cfg.path(cfg.ops.memory_db), memory_days=days)  # fmt: skip
+    reports = maintain(
+        state_databases(cfg),
+        vacuum=args.vacuum,
+        memory_db=cfg.path(cfg.ops.memory_db),
+        memory_days=days,
+    )
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in reports]))
     for r in reports if not args.json else ():
         extra = "" if r.memories_deleted is None else f", {r.memories_deleted} memories deleted"
-        print(f"{r.name:12} integrity {r.integrity}; {r.bytes_before:,} -> {r.bytes_after:,} "
-              f"bytes{' (vacuumed)' if r.vacuumed else ''}{extra}")  # fmt: skip
+        print(
+            f"{r.name:12} integrity {r.integrity}; {r.bytes_before:,} -> {r.bytes_after:,} "
+            f"bytes{' (vacuumed)' if r.vacuumed else ''}{extra}"
+        )
     if not reports:
         print("maintenance: no database found")
     return 2 if any(r.integrity != "ok" for r in reports) else 0

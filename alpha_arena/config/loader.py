@@ -179,21 +179,25 @@ def validate(raw: Any, secrets: Secrets, base: Path = Path(".")) -> tuple[Config
         sections["markets"] = {"ids": sections["markets"]}
     if isinstance(sections.get("strategy"), str):
         sections["strategy"] = {"name": sections["strategy"]}
-    built = {name: build_section(cls, sections.get(name), name, problems)
-             for name, cls in _SECTIONS.items()}  # fmt: skip
+    built = {
+        name: build_section(cls, sections.get(name), name, problems)
+        for name, cls in _SECTIONS.items()
+    }
     cfg = Config(risk=_risk(sections.get("risk"), problems), secrets=secrets, base=base, **built)
     limits = cfg.cost_limits
     if limits.daily is not None and limits.monthly is not None and limits.daily > limits.monthly:
-        problems.add("cost_limits.daily", f"at most cost_limits.monthly ({limits.monthly})",
-                     limits.daily)  # fmt: skip
+        problems.add(
+            "cost_limits.daily", f"at most cost_limits.monthly ({limits.monthly})", limits.daily
+        )
     secrets.check(_required_secrets(cfg), problems)
     return cfg, problems
 
 
 def read_config(
-    path: str | Path | None, env_file: str | Path | None = None,
+    path: str | Path | None,
+    env_file: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
-) -> tuple[Config, Problems]:  # fmt: skip
+) -> tuple[Config, Problems]:
     """Read and validate; `env_file` defaults to `.env` beside the config file."""
     import yaml
 
@@ -221,9 +225,10 @@ def read_config(
 
 
 def load_config(
-    path: str | Path | None, env_file: str | Path | None = None,
+    path: str | Path | None,
+    env_file: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
-) -> Config:  # fmt: skip
+) -> Config:
     """Read and validate; a ConfigError listing every problem if there is any."""
     cfg, problems = read_config(path, env_file, environ)
     problems.raise_if_any(str(path or "config"))

@@ -38,8 +38,11 @@ SPECS: dict[str, c.Checker] = {
 ALIASES = {"POLYMARKET_PRIVATE_KEY": "WALLET_PRIVATE_KEY"}
 """Other names accepted for a secret (the live runner's name for the wallet key)."""
 
-PROVIDER_KEYS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY",
-                 "google": "GOOGLE_API_KEY"}  # fmt: skip
+PROVIDER_KEYS = {
+    "anthropic": "ANTHROPIC_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "google": "GOOGLE_API_KEY",
+}
 
 
 class Secrets:

@@ -103,10 +103,17 @@ class EmailChannel:
     """SMTP e-mail (`SMTP_HOST`, `SMTP_PORT`, `SMTP_USER`/`SMTP_PASSWORD`, `SMTP_FROM`/`_TO`)."""
 
     def __init__(
-        self, host: str, port: int, sender: str, recipients: list[str], *,
-        user: str | None = None, password: str | None = None, starttls: bool = False,
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        recipients: list[str],
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
         timeout: float = 10.0,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.host, self.port, self.sender, self.recipients = host, port, sender, recipients
         self._user, self._password, self._starttls = user, password, starttls
         self._timeout = timeout
@@ -144,10 +151,14 @@ class AlertRouter:
     """Routes alerts by severity, deduplicates and rate-limits (see the module docstring)."""
 
     def __init__(
-        self, channels: Mapping[str, Channel], routes: Mapping[str, tuple[str, ...]], *,
-        rate_limit_per_hour: int = 30, dedup_seconds: float = 900.0,
+        self,
+        channels: Mapping[str, Channel],
+        routes: Mapping[str, tuple[str, ...]],
+        *,
+        rate_limit_per_hour: int = 30,
+        dedup_seconds: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.channels = dict(channels)
         self.routes = dict(routes)
         self.rate_limit_per_hour = rate_limit_per_hour
@@ -188,9 +199,13 @@ class AlertRouter:
 
     @classmethod
     def from_config(
-        cls, cfg: Config, client: httpx.Client | None = None, *,
-        telegram_api: str = TELEGRAM_API, clock: Callable[[], float] = time.monotonic,
-    ) -> AlertRouter:  # fmt: skip
+        cls,
+        cfg: Config,
+        client: httpx.Client | None = None,
+        *,
+        telegram_api: str = TELEGRAM_API,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> AlertRouter:
         """Channels for every secret that is set; routes and limits from `alerts:`."""
         import httpx
 
@@ -205,11 +220,19 @@ class AlertRouter:
         host, sender, to = s.get("SMTP_HOST"), s.get("SMTP_FROM"), s.get("SMTP_TO")
         if host and sender and to:
             channels["email"] = EmailChannel(
-                host, int(s.get("SMTP_PORT") or 25), sender,
-                [a.strip() for a in to.split(",")], user=s.get("SMTP_USER"),
+                host,
+                int(s.get("SMTP_PORT") or 25),
+                sender,
+                [a.strip() for a in to.split(",")],
+                user=s.get("SMTP_USER"),
                 password=s.get("SMTP_PASSWORD"),
                 starttls=(s.get("SMTP_STARTTLS") or "").lower() == "true",
-            )  # fmt: skip
+            )
         a = cfg.alerts
-        return cls(channels, a.routes, rate_limit_per_hour=a.rate_limit_per_hour,
-                   dedup_seconds=a.dedup_seconds, clock=clock)  # fmt: skip
+        return cls(
+            channels,
+            a.routes,
+            rate_limit_per_hour=a.rate_limit_per_hour,
+            dedup_seconds=a.dedup_seconds,
+            clock=clock,
+        )

@@ -99,10 +99,16 @@ def record_config(log: AuditLog, cfg: Config) -> dict[str, Any] | None:
     settings = json.loads(json.dumps(_flatten(public), default=str))  # as it reads back
     settings["env_set"] = sorted(name for name, state in env.items() if state != "unset")
     previous = last.get("settings", {}) if last else {}
-    changed = sorted(k for k in settings.keys() | previous.keys()
-                     if settings.get(k) != previous.get(k))  # fmt: skip
-    return log.append("config", hash=fingerprint, previous=last.get("hash") if last else None,
-                      changed=changed, settings=settings)  # fmt: skip
+    changed = sorted(
+        k for k in settings.keys() | previous.keys() if settings.get(k) != previous.get(k)
+    )
+    return log.append(
+        "config",
+        hash=fingerprint,
+        previous=last.get("hash") if last else None,
+        changed=changed,
+        settings=settings,
+    )
 
 
 def audit_event(cfg: Config, event: str, **fields: Any) -> dict[str, Any]:

@@ -65,9 +65,11 @@ def sqlite_copy(source: Path, target: Path) -> None:
 
 
 def backup(
-    databases: Mapping[str, Path], files: Mapping[str, Path], dest: str | Path,
+    databases: Mapping[str, Path],
+    files: Mapping[str, Path],
+    dest: str | Path,
     now: datetime | None = None,
-) -> BackupResult:  # fmt: skip
+) -> BackupResult:
     """Back up each existing database and plain file into `dest/alpha-arena-<UTC stamp>/`.
 
     Raises DataError when nothing exists to back up or a copy fails its integrity check (the
@@ -105,8 +107,12 @@ def backup(
 
 
 def _entry(target: Path, source: Path, kind: str) -> dict[str, object]:
-    return {"kind": kind, "source": str(source), "bytes": target.stat().st_size,
-            "sha256": sha256(target)}  # fmt: skip
+    return {
+        "kind": kind,
+        "source": str(source),
+        "bytes": target.stat().st_size,
+        "sha256": sha256(target),
+    }
 
 
 def verify(folder: str | Path) -> dict[str, dict[str, object]]:
@@ -128,9 +134,10 @@ def verify(folder: str | Path) -> dict[str, dict[str, object]]:
 
 
 def restore(
-    folder: str | Path, targets: Mapping[str, Path] | None = None,
+    folder: str | Path,
+    targets: Mapping[str, Path] | None = None,
     skip: Collection[str] = (),
-) -> dict[str, Path]:  # fmt: skip
+) -> dict[str, Path]:
     """Verify a backup folder, then atomically put each file back (name -> path restored).
 
     `targets` maps a backed-up name to where it goes (default: where it was backed up

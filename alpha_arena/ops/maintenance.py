@@ -24,9 +24,12 @@ class DbReport:
 
 
 def maintain(
-    databases: Mapping[str, Path], *, vacuum: bool = False, memory_db: Path | None = None,
+    databases: Mapping[str, Path],
+    *,
+    vacuum: bool = False,
+    memory_db: Path | None = None,
     memory_days: float | None = None,
-) -> list[DbReport]:  # fmt: skip
+) -> list[DbReport]:
     """Check, ANALYZE (and VACUUM) each existing database; clean `memory_db` when days given.
 
     A database failing its integrity check is reported and left untouched.
@@ -51,8 +54,17 @@ def maintain(
                     conn.execute("VACUUM")
             finally:
                 conn.close()
-        reports.append(DbReport(name, str(path), verdict, before, path.stat().st_size,
-                                vacuum and verdict == "ok", deleted))  # fmt: skip
+        reports.append(
+            DbReport(
+                name,
+                str(path),
+                verdict,
+                before,
+                path.stat().st_size,
+                vacuum and verdict == "ok",
+                deleted,
+            )
+        )
     return reports
 
 

@@ -32,11 +32,16 @@ def decision_max_age(cfg: Config) -> float:
 def state_databases(cfg: Config) -> dict[str, Path]:
     """The SQLite files of a deployment, by backup name."""
     ops = cfg.ops
-    return {"metrics.db": cfg.path(ops.metrics_db), "memory.db": cfg.path(ops.memory_db),
-            "orders.db": cfg.path(ops.journal_db)}  # fmt: skip
+    return {
+        "metrics.db": cfg.path(ops.metrics_db),
+        "memory.db": cfg.path(ops.memory_db),
+        "orders.db": cfg.path(ops.journal_db),
+    }
 
 
 def state_files(cfg: Config) -> dict[str, Path]:
     """The plain (append-only) log files of a deployment, by backup name."""
-    return {"decisions.jsonl": cfg.path(cfg.ops.decision_log),
-            "audit.jsonl": cfg.path(cfg.ops.audit_log)}  # fmt: skip
+    return {
+        "decisions.jsonl": cfg.path(cfg.ops.decision_log),
+        "audit.jsonl": cfg.path(cfg.ops.audit_log),
+    }
