@@ -47,10 +47,14 @@ def test_config_change_logged_only_when_it_changes(tmp_path: Path) -> None:
     assert event["previous"] == first.fingerprint()
     assert event["changed"] == ["agent.interval", "env_set", "risk.max_position_usdc"]
     assert len(list(log.records("config"))) == 2
+    third = _cfg({"strategy": {"params": {"auth_token": "tok-123"}}}, ANTHROPIC_API_KEY="sk-b")
+    assert record_config(log, third)["settings"]["strategy.params.auth_token"] == "***"
+    assert record_config(log, third) is None
     text = (tmp_path / "audit.jsonl").read_text()
     assert "sk-a" not in text
     assert "sk-b" not in text
     assert "127.0.0.1/x" not in text
+    assert "tok-123" not in text
     assert all(json.loads(line)["event"] == "config" for line in text.splitlines())
 
 

@@ -110,12 +110,12 @@ def test_wallet_address_and_balances_through_rpc() -> None:
     assert "1234-not-a-key" not in str(info.value)
     cfg, _ = validate({}, Secrets({"WALLET_PRIVATE_KEY": KEY}))
     calls: list[dict] = []
-    source = RpcBalanceSource("http://rpc.test", cfg.ops.collateral_token, _rpc(calls))
+    source = RpcBalanceSource("http://rpc.test", cfg.ops.collateral_address, _rpc(calls))
     report = wallet_report(cfg, source)
     assert report["address"] == ADDRESS
     assert report["balances"] == {"POL": 2.0, "USDC": 1234.5}
     call = calls[1]["params"][0]
-    assert call["to"] == cfg.ops.collateral_token
+    assert call["to"] == cfg.ops.collateral_address
     assert call["data"] == "0x70a08231" + ADDRESS.lower()[2:].rjust(64, "0")
     assert wallet_report(cfg, None)["balances"].startswith("unavailable offline")
 
@@ -124,7 +124,7 @@ def test_wallet_rpc_errors_are_reported_not_raised() -> None:
     cfg, _ = validate({}, Secrets({"WALLET_PRIVATE_KEY": KEY}))
     failing = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(502)))
     report = wallet_report(
-        cfg, RpcBalanceSource("http://rpc.test", cfg.ops.collateral_token, failing)
+        cfg, RpcBalanceSource("http://rpc.test", cfg.ops.collateral_address, failing)
     )
     assert report["balances"] == "unavailable: polygon rpc (HTTP 502): bad status"
     bad = httpx.Client(
@@ -132,7 +132,7 @@ def test_wallet_rpc_errors_are_reported_not_raised() -> None:
             lambda r: httpx.Response(200, json={"jsonrpc": "2.0", "id": 1, "result": 7})
         )
     )
-    report = wallet_report(cfg, RpcBalanceSource("http://rpc.test", cfg.ops.collateral_token, bad))
+    report = wallet_report(cfg, RpcBalanceSource("http://rpc.test", cfg.ops.collateral_address, bad))
     assert "field 'result'" in report["balances"]
 
 

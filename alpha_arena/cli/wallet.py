@@ -28,7 +28,7 @@ def _wallet(args: argparse.Namespace) -> int:
 
     cfg, _ = ops_config(args.config)
     url = None if args.offline else args.rpc_url or cfg.ops.polygon_rpc_url
-    source = RpcBalanceSource(url, cfg.ops.collateral_token) if url else None
+    source = RpcBalanceSource(url, cfg.ops.collateral_address) if url else None
     report = wallet_report(cfg, source)
     if args.json:
         print(json.dumps(report))

@@ -145,7 +145,7 @@ class OpsConfig:
     min_free_memory_mb: float = _f(c.non_negative, 200.0)
     memory_days: int = _f(c.positive_int, 90)
     polygon_rpc_url: str | None = _f(c.optional(c.url), None)
-    collateral_token: str = _f(
+    collateral_address: str = _f(
         c.pattern(r"0x[0-9a-fA-F]{40}", "an 0x address"),
         "0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174",
     )

@@ -96,7 +96,7 @@ def record_config(log: AuditLog, cfg: Config) -> dict[str, Any] | None:
         return None
     public = cfg.public()
     env = public.pop("env")
-    settings = json.loads(json.dumps(_flatten(public), default=str))  # as it reads back
+    settings = json.loads(json.dumps(redact(_flatten(public)), default=str))  # as read back
     settings["env_set"] = sorted(name for name, state in env.items() if state != "unset")
     previous = last.get("settings", {}) if last else {}
     changed = sorted(
