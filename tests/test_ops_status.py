@@ -132,7 +132,8 @@ def test_wallet_rpc_errors_are_reported_not_raised() -> None:
             lambda r: httpx.Response(200, json={"jsonrpc": "2.0", "id": 1, "result": 7})
         )
     )
-    report = wallet_report(cfg, RpcBalanceSource("http://rpc.test", cfg.ops.collateral_address, bad))
+    source = RpcBalanceSource("http://rpc.test", cfg.ops.collateral_address, bad)
+    report = wallet_report(cfg, source)
     assert "field 'result'" in report["balances"]
 
 
