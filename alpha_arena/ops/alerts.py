@@ -206,10 +206,15 @@ class AlertRouter:
         telegram_api: str = TELEGRAM_API,
         clock: Callable[[], float] = time.monotonic,
     ) -> AlertRouter:
-        """Channels for every secret that is set; routes and limits from `alerts:`."""
+        """Channels for every secret that is set; routes and limits from `alerts:`.
+
+        Installs the log mask for the config's secrets first: httpx logs request URLs."""
         import httpx
 
+        from alpha_arena.ops.logmask import mask_secrets_in_logs
+
         s = cfg.secrets
+        mask_secrets_in_logs(s.values())
         http = client or httpx.Client(timeout=10.0)
         channels: dict[str, Channel] = {"log": LogChannel()}
         if webhook := s.get("SLACK_WEBHOOK"):
