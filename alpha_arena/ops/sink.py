@@ -44,7 +44,6 @@ class OpsSink:
         r.set("harness_last_decision_timestamp_seconds", time.time())
         r.set("harness_equity", decision.equity)
         r.set("harness_open_positions", decision.positions)
-        r.set("harness_kill_switch", 1 if decision.status == "halted" else 0)
         if self.inner is not None:
             self.inner.decision(decision)
 
