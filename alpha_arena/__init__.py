@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "agents",
     "backtest",
+    "config",
     "data",
     "errors",
     "fees",
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from alpha_arena import (
         agents,
         backtest,
+        config,
         data,
         errors,
         fees,
@@ -42,6 +44,7 @@ __all__ = [
     "__version__",
     "agents",
     "backtest",
+    "config",
     "data",
     "errors",
     "fees",
