@@ -92,6 +92,37 @@ def test_status_without_any_state(tmp_path: Path, capsys) -> None:
     assert "problem(s)" in out
 
 
+def test_status_falls_back_to_the_live_decision_log(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("agent: {interval: 60}\n")
+    (tmp_path / "state").mkdir()
+    line = {
+        "t_ns": 1,
+        "iteration": 7,
+        "balance": 50.0,
+        "equity": 75.5,
+        "positions": 2,
+        "markets": 4,
+        "status": "ok",
+        "error": "",
+        "time": "2026-11-30T18:00:00+00:00",
+        "run_id": "live-9",
+    }
+    (tmp_path / "state" / "decisions.jsonl").write_text(
+        json.dumps({**line, "iteration": 6, "equity": 70.0})
+        + "\n"
+        + json.dumps(line)
+        + "\n"
+        + '{"torn'
+    )
+    assert main(["status", "--config", str(config), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["equity"] == 75.5
+    assert status["open_positions"] == 2
+    assert status["last_decision"]["run_id"] == "live-9"
+    assert status["last_decision"]["timestamp"] == "2026-11-30T18:00:00+00:00"
+
+
 def _rpc(calls: list[dict]) -> httpx.Client:
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)

@@ -3,6 +3,7 @@ LLM spend against the limits. Only derived facts: never a secret, only whether o
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,12 +43,44 @@ def _read(db: Path) -> dict[str, Any]:
     return out
 
 
+def last_logged_decision(log: Path, tail_bytes: int = 65_536) -> dict[str, Any] | None:
+    """The newest complete line of the live decision log (decisions.jsonl), if any."""
+    if not log.is_file():
+        return None
+    with log.open("rb") as fh:
+        fh.seek(max(0, log.stat().st_size - tail_bytes))
+        lines = fh.read().splitlines()
+    for raw in reversed(lines):
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "equity" in record:
+            return {
+                "timestamp": record.get("time") or record.get("timestamp"),
+                **{
+                    k: record.get(k)
+                    for k in (
+                        "run_id",
+                        "iteration",
+                        "balance",
+                        "equity",
+                        "positions",
+                        "markets",
+                        "status",
+                        "error",
+                    )
+                },
+            }
+    return None
+
+
 def collect_status(cfg: Config) -> dict[str, Any]:
-    """The status as a JSON-able mapping."""
+    """The status as a JSON-able mapping (metrics.db first, else the decision log)."""
     pid = read_pid(cfg.path(cfg.ops.pid_file))
     db = cfg.path(cfg.ops.metrics_db)
     data = _read(db)
-    last = data["last_decision"]
+    last = data["last_decision"] or last_logged_decision(cfg.path(cfg.ops.decision_log))
     spend = data["llm_spend"] or {"today": 0.0, "month": 0.0}
     limits = cfg.cost_limits
     kill = KillSwitch(cfg.risk.kill_switch, cfg.kill_file).tripped()
@@ -95,13 +128,14 @@ def format_status(status: dict[str, Any]) -> str:
     ]
     if last:
         lines += [
-            f"last decision:  {last['timestamp']} UTC (run {last['run_id']}, "
+            f"last decision:  {last['timestamp']} (run {last['run_id']}, "
             f"iteration {last['iteration']}, {last['status']})",
             f"equity:         {last['equity']:.2f} USDC (cash {last['balance']:.2f})",
-            f"positions:      {last['positions']} open, {status['open_orders']} open orders",
+            f"positions:      {last['positions']} open"
+            + ("" if status["open_orders"] is None else f", {status['open_orders']} open orders"),
         ]
     else:
-        lines.append(f"last decision:  none in {status['metrics_db']}")
+        lines.append(f"last decision:  none in {status['metrics_db']} or the decision log")
     limit = f" of {spend['daily_limit']:.2f}" if spend["daily_limit"] else ""
     flag = "  ALERT: above threshold" if spend["over_alert_threshold"] else ""
     lines.append(
