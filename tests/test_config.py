@@ -11,6 +11,7 @@ from alpha_arena.cli import main
 from alpha_arena.config import Secrets, load_config, read_config, validate
 from alpha_arena.config.secrets import SPECS
 from alpha_arena.errors import ConfigError
+from alpha_arena.risk import RiskLimits
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "live" / "config.yaml"
 KEY = "ab" * 32
@@ -81,7 +82,16 @@ def test_every_problem_is_reported_in_one_pass() -> None:
     assert by_path["agent.interval"].expected == "an integer >= 1"
     assert by_path["agent.interval"].got == "0"
     assert by_path["risk.max_position_size"].expected == "a positive number"
-    assert "max_position_size" in by_path["risk.bogus"].expected
+    assert "max_position_usdc" in by_path["risk.bogus"].expected
+
+
+def test_the_risk_gate_itself_reads_the_manuals_short_names() -> None:
+    example = yaml.safe_load(EXAMPLE.read_text())["risk"]
+    limits = RiskLimits.from_mapping(example)
+    assert limits.max_position_usdc == 100
+    assert limits.max_total_exposure_usdc == 1000
+    assert limits.daily_loss_limit_usdc == 50
+    assert limits.max_open_positions == 10
 
 
 def test_valid_mapping_has_no_problem_and_types() -> None:

@@ -47,15 +47,6 @@ _SECTIONS: dict[str, type] = {
     "alerts": AlertsConfig,
 }
 
-RISK_ALIASES = {
-    "max_position_size": "max_position_usdc",
-    "max_total_exposure": "max_total_exposure_usdc",
-    "daily_loss_limit": "daily_loss_limit_usdc",
-    "max_single_trade": "max_single_trade_usdc",
-    "max_drawdown": "max_drawdown_pct",
-}
-"""The operations manual's short risk key names (USDC implied) mapped onto RiskLimits'."""
-
 
 @dataclass(frozen=True)
 class Config:
@@ -121,19 +112,17 @@ def _risk(raw: Any, problems: Problems) -> RiskLimits:
         return RiskLimits()
     good: dict[str, Any] = {}
     for key, value in raw.items():
-        name = RISK_ALIASES.get(str(key), str(key))
         try:
-            RiskLimits.from_mapping({name: value})
+            RiskLimits.from_mapping({key: value})
         except ConfigError as exc:
             _, _, detail = str(exc).partition(": ")
             if detail.startswith("expected "):
                 expected = detail.removeprefix("expected ").partition(", got")[0]
             else:
-                known = sorted({f.name for f in dataclasses.fields(RiskLimits)} | set(RISK_ALIASES))
-                expected = "a known key (" + ", ".join(known) + ")"
+                expected = "a known key " + detail.removeprefix("unknown setting ")
             problems.add(f"risk.{key}", expected, value)
             continue
-        good[name] = value
+        good[key] = value
     limits = RiskLimits.from_mapping(good)
     pos, total = limits.max_position_usdc, limits.max_total_exposure_usdc
     if pos is not None and total is not None and pos > total:
