@@ -179,3 +179,10 @@ def test_wallet_cli_offline(tmp_path: Path, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["address"] is None
     assert report["balances"] == "unavailable: WALLET_PRIVATE_KEY is unset"
+
+
+def test_wallet_without_a_config_reads_the_environment(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WALLET_PRIVATE_KEY", KEY)
+    assert main(["wallet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["address"] == ADDRESS

@@ -28,8 +28,7 @@ class Problems(list[Problem]):
 
     def add(self, path: str, expected: str, got: object, *, shown: str | None = None) -> None:
         """Record a problem; `shown` replaces the printed value (used for secrets)."""
-        text = shown if shown is not None else ("missing" if got is _MISSING else _short(got))
-        self.append(Problem(path, expected, text))
+        self.append(Problem(path, expected, shown if shown is not None else _short(got)))
 
     def raise_if_any(self, source: str) -> None:
         """Raise a ConfigError listing every problem, if there is one."""
@@ -37,12 +36,3 @@ class Problems(list[Problem]):
             lines = "\n".join(f"  {p}" for p in self)
             raise ConfigError(f"{source}: {len(self)} problem(s)\n{lines}")
 
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "missing"
-
-
-_MISSING = _Missing()
-MISSING: object = _MISSING
-"""Marker for a key absent from the file (printed as `missing`)."""

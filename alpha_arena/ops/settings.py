@@ -15,10 +15,9 @@ DEFAULT_CONFIG = "config.yaml"
 
 
 def ops_config(path: str | None, env_file: str | None = None) -> tuple[Config, list[Problem]]:
-    """The config at `path` (or ./config.yaml if present, else the defaults) and its problems."""
-    if path is None:
-        if not Path(DEFAULT_CONFIG).is_file():
-            return Config(), []
+    """The config at `path` (or ./config.yaml if present, else the defaults, with secrets
+    from the environment) and its problems."""
+    if path is None and Path(DEFAULT_CONFIG).is_file():
         path = DEFAULT_CONFIG
     cfg, problems = read_config(path, env_file)
     return cfg, list(problems)
