@@ -88,9 +88,8 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def record_config(log: AuditLog, cfg: Config) -> dict[str, Any] | None:
     """Log a `config` event if the config differs from the last one logged; else None."""
-    last = None
-    for last in log.records("config"):  # noqa: B007 (the loop finds the newest)
-        pass
+    configs = list(log.records("config"))
+    last = configs[-1] if configs else None
     fingerprint = cfg.fingerprint()
     if last is not None and last.get("hash") == fingerprint:
         return None
