@@ -40,7 +40,8 @@ def test_scrape_over_http_shows_what_the_runner_recorded() -> None:
         assert response.headers["content-type"] == CONTENT_TYPE
         assert httpx.get(exporter.url.replace("/metrics", "/nope"), timeout=5).status_code == 404
     samples = _samples(response.text)
-    assert samples["up"] == 1
+    assert samples["harness_up"] == 1
+    assert "up" not in samples
     assert samples['harness_errors_total{kind="feed"}'] == 3
     assert samples['harness_orders_total{status="filled"}'] == 1
     assert samples['harness_fills_total{side="BUY"}'] == 1
@@ -52,7 +53,7 @@ def test_scrape_over_http_shows_what_the_runner_recorded() -> None:
     assert samples['harness_cycle_seconds_bucket{le="+Inf"}'] == 3
     assert samples["harness_cycle_seconds_count"] == 3
     assert samples["harness_cycle_seconds_sum"] == pytest.approx(45.9)
-    assert registry.value("up") == 0
+    assert registry.value("harness_up") == 0
     for name, spec in METRICS.items():
         assert f"# TYPE {name} {spec.kind}" in response.text
 
@@ -88,6 +89,7 @@ def test_alert_rules_cover_the_manual_and_use_exported_metrics() -> None:
         names
     )
     exported = set(METRICS) | {f"harness_cycle_seconds_{s}" for s in ("bucket", "sum", "count")}
+    exported.add("up")  # Prometheus's own scrape-success series
     for rule in rules:
         assert rule["labels"]["severity"] in ("warning", "critical")
         referenced = set(re.findall(r"\b(up|harness_[a-z_]+)\b", rule["expr"]))

@@ -45,10 +45,10 @@ def test_lifecycle_scrape_and_audit(tmp_path: Path) -> None:
         assert read_pid(pid_path) is not None
         rt.sink.error("feed")
         text = httpx.get(rt.exporter.url, timeout=5).text
-        assert "\nup 1.0\n" in text
+        assert "\nharness_up 1.0\n" in text
         assert 'harness_errors_total{kind="feed"} 1.0' in text
     assert not pid_path.exists()
-    assert rt.registry.value("up") == 0
+    assert rt.registry.value("harness_up") == 0
     events = [json.loads(line)["event"] for line in cfg.path(cfg.ops.audit_log).open()]
     assert events == ["config", "start", "stop"]
     assert [a.title for a in recorder.alerts] == ["alpha-arena started (paper)"]

@@ -2,7 +2,9 @@
 
 Stdlib only (`http.server` on a daemon thread), text exposition format 0.0.4. The metric
 names are the ones `live/prometheus/alerts.yml` queries; `METRICS` is the single list of
-them, so a test can check that every rule refers to a metric that exists.
+them, so a test can check that every rule refers to a metric that exists. The liveness gauge
+is `harness_up`, not `up`: Prometheus records its own `up` (scrape success) for every target,
+and a scraped `up` would collide with it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class MetricSpec:
 
 
 METRICS: dict[str, MetricSpec] = {
-    "up": MetricSpec("gauge", "1 while the harness is running."),
+    "harness_up": MetricSpec("gauge", "1 while the harness is running, 0 once it stopped."),
     "harness_errors_total": MetricSpec("counter", "Errors in the trading loop.", ("kind",)),
     "harness_daily_pnl": MetricSpec("gauge", "Equity change since the UTC day began, USDC."),
     "harness_equity": MetricSpec("gauge", "Account equity, USDC."),
@@ -74,7 +76,7 @@ class MetricsRegistry:
         self._hist_counts = [0] * len(CYCLE_BUCKETS)
         self._hist_sum = 0.0
         self._hist_n = 0
-        self.set("up", 1)
+        self.set("harness_up", 1)
 
     def _key(
         self, name: str, labels: dict[str, Any], kind: str | None = None
@@ -166,8 +168,8 @@ class MetricsExporter:
         return self
 
     def stop(self) -> None:
-        """Stop serving, mark `up` 0 and release the port."""
-        self.registry.set("up", 0)
+        """Stop serving, mark `harness_up` 0 and release the port."""
+        self.registry.set("harness_up", 0)
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

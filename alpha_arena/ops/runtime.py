@@ -4,7 +4,7 @@ On enter: take the pid file, log the config (if it changed) and a `start` event 
 audit log, start the Prometheus exporter and build the alert router. While running, the
 runner passes its sink through `runtime.sink` (an `OpsSink`) and calls `after_cycle(seconds)`
 once per cycle, which raises the manual's alerts: slow cycle, daily loss limit, LLM spend,
-kill switch. On exit: a `stop` event, exporter down (`up` 0), pid file removed.
+kill switch. On exit: a `stop` event, exporter down (`harness_up` 0), pid file removed.
 """
 
 from __future__ import annotations
