@@ -112,6 +112,16 @@ def test_exchange_reachability() -> None:
     assert h.check_exchange("not a url").status == h.CRITICAL
 
 
+def test_kill_switch_file_is_a_warning(tmp_path: Path) -> None:
+    kill = tmp_path / "KILL"
+    assert h.check_kill_switch(False, kill).status == h.OK
+    kill.write_text("manual")
+    check = h.check_kill_switch(False, kill)
+    assert check.status == h.WARNING
+    assert str(kill) in check.detail
+    assert h.check_kill_switch(True, None).status == h.WARNING
+
+
 def test_overall_is_the_worst() -> None:
     ok, warn = h.Check("a", h.OK, ""), h.Check("b", h.WARNING, "")
     crit = h.Check("c", h.CRITICAL, "")

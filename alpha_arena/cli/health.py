@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-CHECKS = ("memory", "disk", "decisions", "process", "exchange")
+CHECKS = ("memory", "disk", "decisions", "process", "kill_switch", "exchange")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -13,8 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "health",
         help="health checks for cron: exit 0 ok, 1 warning, 2 critical",
         description="Check free memory and disk, the age of the last logged decision, that "
-        "the runner process is alive and that the exchange answers. Paths and thresholds "
-        "come from the config's ops section unless given here.",
+        "the runner process is alive, the kill switch, and that the exchange answers. "
+        "Paths and thresholds come from the config's ops section unless given here.",
     )
     parser.add_argument("--config", help="path of config.yaml (default ./config.yaml if any)")
     parser.add_argument("--db", help="metrics.db to read the last decision from")
@@ -48,6 +48,7 @@ def _health(args: argparse.Namespace) -> int:
             _pick(args.max_age, decision_max_age(cfg)),
         ),
         "process": lambda: h.check_process(args.pid_file or cfg.path(ops.pid_file)),
+        "kill_switch": lambda: h.check_kill_switch(cfg.risk.kill_switch, cfg.kill_file),
         "exchange": lambda: h.check_exchange(
             args.url or ops.exchange_url or f"{cfg.live.clob_url.rstrip('/')}/time"
         ),

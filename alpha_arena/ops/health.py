@@ -152,6 +152,16 @@ def check_exchange(url: str, timeout: float = 5.0, slow: float = 2.0) -> Check:
     return Check("exchange", OK, detail, elapsed)
 
 
+def check_kill_switch(flag: bool, path: str | Path | None) -> Check:
+    """Warning while the kill switch (config flag or file) stops trading."""
+    from alpha_arena.risk import KillSwitch
+
+    reason = KillSwitch(flag, path).tripped()
+    if reason:
+        return Check("kill_switch", WARNING, f"trading stopped: {reason}")
+    return Check("kill_switch", OK, "off")
+
+
 def overall(checks: Sequence[Check]) -> str:
     """The worst status among `checks` (ok when there is none)."""
     return max((c.status for c in checks), key=EXIT_CODES.__getitem__, default=OK)
