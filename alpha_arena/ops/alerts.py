@@ -215,7 +215,7 @@ class AlertRouter:
 
         s = cfg.secrets
         mask_secrets_in_logs(s.values())
-        http = client or httpx.Client(timeout=10.0)
+        http = client or httpx.Client(timeout=5.0)
         channels: dict[str, Channel] = {"log": LogChannel()}
         if webhook := s.get("SLACK_WEBHOOK"):
             channels["slack"] = SlackChannel(webhook, http)
