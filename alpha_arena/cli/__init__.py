@@ -25,6 +25,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "memory",
     "run",
     "kill",
+    "status",
+    "config",
+    "health",
+    "wallet",
+    "backup",
+    "restore",
+    "maintenance",
 )
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 
