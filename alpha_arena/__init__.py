@@ -11,17 +11,50 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "errors", "fees", "indicators", "metrics", "report", "sim", "types")
-
-if TYPE_CHECKING:
-    from alpha_arena import data, errors, fees, indicators, metrics, report, sim, types
-
-__all__ = [
-    "__version__",
+_SUBMODULES = (
+    "agents",
+    "arbitrage",
+    "backtest",
+    "config",
     "data",
     "errors",
     "fees",
     "indicators",
+    "llm",
+    "metrics",
+    "report",
+    "sim",
+    "types",
+)
+
+if TYPE_CHECKING:
+    from alpha_arena import (
+        agents,
+        arbitrage,
+        backtest,
+        config,
+        data,
+        errors,
+        fees,
+        indicators,
+        llm,
+        metrics,
+        report,
+        sim,
+        types,
+    )
+
+__all__ = [
+    "__version__",
+    "agents",
+    "arbitrage",
+    "backtest",
+    "config",
+    "data",
+    "errors",
+    "fees",
+    "indicators",
+    "llm",
     "metrics",
     "report",
     "sim",

@@ -15,7 +15,25 @@ from collections.abc import Sequence
 from alpha_arena import __version__
 from alpha_arena.errors import AlphaArenaError
 
-COMMAND_MODULES: tuple[str, ...] = ("data", "stats", "report")
+COMMAND_MODULES: tuple[str, ...] = (
+    "data",
+    "markets",
+    "backtest",
+    "arbitrage",
+    "stats",
+    "report",
+    "providers",
+    "memory",
+    "run",
+    "kill",
+    "status",
+    "config",
+    "health",
+    "wallet",
+    "backup",
+    "restore",
+    "maintenance",
+)
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 
 
