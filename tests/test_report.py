@@ -30,6 +30,7 @@ from alpha_arena.report import (
     plot_pnl_by_category,
     plot_pnl_by_market,
     plot_trades,
+    png_bytes,
     render_html,
     report_input,
     tear_sheet,
@@ -287,3 +288,11 @@ def test_trades_can_be_drawn_for_another_traded_token(run):
     assert np.asarray(buys)[:, 1].tolist() == pytest.approx(
         result.trades.loc[result.trades["token_id"] == "m0-yes", "price"].tolist()
     )
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(("periods", "freq"), [(240, "min"), (60, "min"), (3, "D"), (2, "s")])
+def test_time_axes_render_without_warnings_over_short_and_long_spans(periods, freq):
+    index = pd.date_range("2025-01-01", periods=periods, freq=freq, tz="UTC")
+    ax = plot_equity(ReportInput(equity=pd.Series(np.linspace(1.0, 2.0, periods), index=index)))
+    assert png_bytes(ax.figure).startswith(PNG_MAGIC)

@@ -61,7 +61,7 @@ def thin(series: pd.Series, how: str = "last", points: int = MAX_POINTS) -> pd.S
 def _time_axis(ax: Axes) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=6)
+    locator = AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
