@@ -56,7 +56,7 @@ def test_report_command_writes_both_files_next_to_the_db(logged, capsys):
     out = capsys.readouterr().out
     assert f"png: {folder / 'tearsheet.png'}" in out
     assert (folder / "tearsheet.png").read_bytes().startswith(PNG_MAGIC)
-    assert "m0-yes (closed)" in (folder / "report.html").read_text(encoding="utf-8")
+    assert "closed m0-yes" in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_report_command_fails_clearly(tmp_path, logged, capsys):

@@ -4,8 +4,8 @@ metrics.db keeps the equity path (`pnl_snapshots`, with capital locked when the 
 attached to the portfolio), every fill and settlement, and the final stats on the `runs`
 row. It does not keep per-token marks, so PnL by market covers CLOSED positions only
 (tokens whose fills and settlements net to zero shares): their PnL is exact, open
-positions are left out, and the panel says so. Price charts need the dataset and are
-not drawn.
+positions are left out, and the bars are labelled "closed <token>". Price charts need
+the dataset and are not drawn.
 """
 
 from __future__ import annotations
@@ -73,5 +73,5 @@ def closed_pnl(fills: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
     closed = net.index[net.abs() < FLAT_SHARES]
     table = cash.loc[closed].rename("pnl").rename_axis("token_id").reset_index()
     table["market_id"] = table["token_id"]
-    table["market"] = table["token_id"] + " (closed)"
+    table["market"] = "closed " + table["token_id"]
     return table
