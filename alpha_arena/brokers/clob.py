@@ -502,8 +502,7 @@ class ClobBroker:
         order.status = status
         order.reason = reason
         self.journal.set_status(tracked.order_hash, status.value)
-        if status is not OrderStatus.FILLED:
-            self._events.updates.append(order)
+        self._events.updates.append(order)
 
     def _reserve(self) -> None:
         portfolio = self._portfolio
