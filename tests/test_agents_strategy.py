@@ -184,12 +184,6 @@ def test_budget_stop_skips_decisions(data):
     assert all("daily budget spent" in s["skipped"] for s in skips)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="backtest._stats calls metrics.forecast_stats(record.forecasts, data) and "
-    "metrics.edge_gap(record, data), whose signatures differ on main; passes once the "
-    "backtest and metrics branches are reconciled (verified with those two calls stubbed)",
-)
 def test_backtest_command_records_then_replays_through_the_openai_sdk(tmp_path, data):
     store = write_dataset(data, tmp_path / "store")
     cfg = tmp_path / "config.yaml"
