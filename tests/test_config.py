@@ -57,6 +57,7 @@ def test_every_problem_is_reported_in_one_pass() -> None:
         "ops": {"prometheus_port": 70000},
         "alerts": {"routes": {"critical": ["pager"]}},
         "extra_section": {},
+        "strategy": {"name": "llm"},
     }
     _, problems = validate(raw, Secrets({}))
     paths = [p.path for p in problems]
@@ -76,7 +77,6 @@ def test_every_problem_is_reported_in_one_pass() -> None:
         "cost_limits.daily",
         "env.WALLET_PRIVATE_KEY",
         "env.ANTHROPIC_API_KEY",
-        "env.SLACK_WEBHOOK",
     ]
     by_path = {p.path: p for p in problems}
     assert by_path["agent.interval"].expected == "an integer >= 1"
@@ -164,11 +164,15 @@ def test_cli_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "ANTHROPIC_API_KEY=set" in out
     assert all(v not in out for v in GOOD_ENV.values())
 
-    cfg.write_text(EXAMPLE.read_text().replace("interval: 60", "interval: soon"))
+    llm_config = EXAMPLE.read_text().replace("name: momentum", "name: llm")
+    cfg.write_text(llm_config.replace("interval: 60", "interval: soon"))
     env.write_text("SLACK_WEBHOOK=not-a-url\n")
     assert main(["config", "check", "--config", str(cfg), "--env", str(env)]) == 1
     out = capsys.readouterr().out
     assert "ERROR agent.interval: expected an integer >= 1, got 'soon'" in out
     assert "ERROR env.SLACK_WEBHOOK: expected an http(s) URL, got set (malformed)" in out
-    assert "ERROR env.ANTHROPIC_API_KEY: expected set (llm provider anthropic), got unset" in out
+    assert (
+        "ERROR env.ANTHROPIC_API_KEY: expected set (llm provider anthropic (strategy llm)), "
+        "got unset" in out
+    )
     assert "not-a-url" not in out

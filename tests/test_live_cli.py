@@ -92,7 +92,7 @@ def test_live_without_key_says_which_variable(data, tmp_path, capsys, monkeypatc
     with FakeExchange(data) as fx:
         config = _config(tmp_path, fx, data, confirm=True)
         assert main(["run", "--config", str(config), "--once", "--live"]) == 2
-    assert "POLYMARKET_PRIVATE_KEY: not set" in capsys.readouterr().err
+    assert "POLYMARKET_PRIVATE_KEY" in capsys.readouterr().err
 
 
 def test_kill_writes_the_file_the_runner_checks(data, tmp_path, capsys):
@@ -172,3 +172,23 @@ def test_repair_cuts_only_a_torn_last_line(tmp_path):
     assert path.read_text() == '{"a": 1}\n{"b": 2}\n'
     repair_jsonl(tmp_path / "absent.jsonl")
     assert not (tmp_path / "absent.jsonl").exists()
+
+
+def test_run_goes_through_the_ops_layer(data, tmp_path, capsys):
+    """`run` (without --no-ops) takes the pid file, audits the start and every order, and
+    counts cycles in the Prometheus registry; the pid file is gone afterwards."""
+    with FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        config = _config(tmp_path, fx, data)
+        args = ["run", "--config", str(config), "--max-cycles", "39", "--interval", "0"]
+        assert main([*args, "--no-metrics-server", "--strategy", "momentum",
+                     *[f"--param={k}={v}" for k, v in PARAMS.items()]]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    audit = [json.loads(x) for x in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
+    events = [a.get("event") for a in audit]
+    assert summary["orders"] > 0
+    assert events.count("order") >= summary["orders"]
+    assert events[0] in ("config", "start")
+    assert "start" in events
+    assert events[-1] == "stop"
+    assert not (tmp_path / "state" / "alpha-arena.pid").exists()

@@ -85,7 +85,7 @@ def test_status_reports_the_deployment(tmp_path: Path, capsys) -> None:
 
 def test_status_without_any_state(tmp_path: Path, capsys) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text("agent: {interval: 60}\n")
+    config.write_text("agent: {interval: 0}\n")
     assert main(["status", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "last decision:  none in" in out

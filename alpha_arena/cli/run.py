@@ -26,6 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--shard", metavar="I/N", help="trade every N-th configured market from the I-th (0-based)"
     )
+    parser.add_argument(
+        "--no-ops",
+        action="store_true",
+        help="skip the operations layer (pid file, audit log, Prometheus, alert routing)",
+    )
+    parser.add_argument(
+        "--no-metrics-server", action="store_true", help="do not serve Prometheus metrics"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -58,7 +66,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.interval < 0:
         raise ConfigError(f"--interval: expected seconds >= 0, got {args.interval}")
     strategy = resolve_strategy(name, params, 0)
-    runner = LiveRunner(settings, strategy, live=args.live, interval=args.interval)
+    ops = None
+    if not args.no_ops:
+        from alpha_arena.config import load_config
+        from alpha_arena.ops.runtime import OpsRuntime
+
+        ops = OpsRuntime(load_config(args.config), serve=not args.no_metrics_server)
+    runner = LiveRunner(settings, strategy, live=args.live, interval=args.interval, ops=ops)
     summary = runner.run(max_cycles=1 if args.once else args.max_cycles)
     cycles = summary.cycle_seconds
     print(

@@ -133,9 +133,10 @@ def _risk(raw: Any, problems: Problems) -> RiskLimits:
 def _required_secrets(cfg: Config) -> dict[str, str]:
     need: dict[str, str] = {}
     if cfg.real_money:
-        need["WALLET_PRIVATE_KEY"] = "real orders are enabled"
-    for provider in (*cfg.llm.providers, *cfg.llm.fallback):
-        need[PROVIDER_KEYS[provider]] = f"llm provider {provider}"
+        need["WALLET_PRIVATE_KEY"] = "real orders are enabled; or POLYMARKET_PRIVATE_KEY"
+    if "llm" in (cfg.strategy.name, cfg.agent.strategy):
+        for provider in (*cfg.llm.providers, *cfg.llm.fallback):
+            need[PROVIDER_KEYS[provider]] = f"llm provider {provider} (strategy llm)"
     api = ("POLYMARKET_API_KEY", "POLYMARKET_API_SECRET", "POLYMARKET_API_PASSPHRASE")
     if any(cfg.secrets.get(n) for n in api):
         need.update(dict.fromkeys(api, "the API key, secret and passphrase go together"))

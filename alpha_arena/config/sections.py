@@ -153,10 +153,14 @@ class OpsConfig:
 
 @dataclass(frozen=True)
 class AlertsConfig:
-    """`alerts:` channels per severity, a per-channel hourly cap and a duplicate window."""
+    """`alerts:` channels per severity, a per-channel hourly cap and a duplicate window.
+
+    By default alerts only go to the log; Slack, Telegram and e-mail are opted into by
+    routing a severity to them (their secrets are then required).
+    """
 
     routes: dict[str, tuple[str, ...]] = _f(  # noqa: RUF009 (_f returns a field())
-        _routes, {"info": ("log",), "warning": ("log", "slack"), "critical": ("log", "slack")}
+        _routes, {"info": ("log",), "warning": ("log",), "critical": ("log",)}
     )
     rate_limit_per_hour: int = _f(c.positive_int, 30)
     dedup_seconds: float = _f(c.non_negative, 900.0)

@@ -17,9 +17,10 @@ import random
 import signal
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alpha_arena.brokers.journal import OrderJournal
 from alpha_arena.brokers.paper import PaperBroker
@@ -34,6 +35,9 @@ from alpha_arena.metrics import MetricsLogger
 from alpha_arena.risk import KillSwitch, RiskManager
 from alpha_arena.sim import SimConfig
 from alpha_arena.strategy.base import Strategy
+
+if TYPE_CHECKING:
+    from alpha_arena.ops.runtime import OpsRuntime
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +71,9 @@ class LiveRunner:
     """Runs `strategy` on the markets of `settings`, paper or (with `live`) on the CLOB.
 
     `on_alert` receives operator alerts (stale feed, kill switch, failed cycles); `retry`
-    is the REST retry policy of the feed's client (429/5xx back off and retry).
+    is the REST retry policy of the feed's client (429/5xx back off and retry). `ops` (an
+    `OpsRuntime`) adds the pid file, audit log, Prometheus exporter and alert routing: the
+    engine's events go through its sink, and every cycle is checked by `after_cycle`.
     """
 
     def __init__(
@@ -79,6 +85,7 @@ class LiveRunner:
         interval: float = 60.0,
         on_alert: Callable[[str], None] | None = None,
         retry: RetryPolicy | None = None,
+        ops: OpsRuntime | None = None,
     ) -> None:
         if live and not settings.confirm:
             raise ConfigError(
@@ -88,6 +95,9 @@ class LiveRunner:
         self.strategy = strategy
         self.live = live
         self.interval = interval
+        self.ops = ops
+        if on_alert is None and ops is not None:
+            on_alert = lambda message: ops.alert("warning", message)  # noqa: E731
         self.on_alert = on_alert or (lambda message: log.warning("ALERT %s", message))
         self.run_id = f"r{time.time_ns() // 1_000_000:x}"
         self.summary = RunSummary(self.run_id, "live" if live else "paper")
@@ -167,6 +177,12 @@ class LiveRunner:
             data_source="polymarket live",
             config={"markets": settings.markets, "interval": self.interval},
         )
+        stack = ExitStack()
+        engine_sink: Any = sink
+        if self.ops is not None:
+            self.ops.sink.inner = sink
+            engine_sink = self.ops.sink
+            stack.enter_context(self.ops)
         try:
             snapshots = iter(self.feed)
             first = next(snapshots, None)
@@ -177,7 +193,7 @@ class LiveRunner:
             limits = settings.risk
             risk = RiskManager(limits, KillSwitch(limits.kill_switch, settings.kill_file))
             engine = Engine(
-                self.feed, self.strategy, broker, risk=risk, sink=sink, on_error="log",
+                self.feed, self.strategy, broker, risk=risk, sink=engine_sink, on_error="log",
                 order_prefix=f"{self.run_id}-",
             )  # fmt: skip
             snapshot = first
@@ -187,8 +203,13 @@ class LiveRunner:
                     engine.step(snapshot)
                 except AlphaArenaError as exc:
                     self.summary.errors += 1
+                    if self.ops is not None:
+                        self.ops.sink.error("cycle")
                     self.on_alert(f"cycle failed, retrying next cycle: {exc}")
-                self.summary.cycle_seconds.append(time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                self.summary.cycle_seconds.append(seconds)
+                if self.ops is not None:
+                    self.ops.after_cycle(seconds)
                 self.summary.cycles += 1
                 reason = risk.kill_switch.tripped()
                 if reason and not self.summary.kill_switch:
@@ -206,6 +227,7 @@ class LiveRunner:
             return self.summary
         finally:
             sink.close()
+            stack.close()
             self.client.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
