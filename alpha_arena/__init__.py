@@ -11,12 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("data", "errors", "fees", "indicators", "metrics", "sim", "types")
+_SUBMODULES = ("backtest", "data", "errors", "fees", "indicators", "metrics", "sim", "types")
 
 if TYPE_CHECKING:
-    from alpha_arena import data, errors, fees, indicators, metrics, sim, types
+    from alpha_arena import backtest, data, errors, fees, indicators, metrics, sim, types
 
-__all__ = ["__version__", "data", "errors", "fees", "indicators", "metrics", "sim", "types"]
+__all__ = [
+    "__version__",
+    "backtest",
+    "data",
+    "errors",
+    "fees",
+    "indicators",
+    "metrics",
+    "sim",
+    "types",
+]
 
 
 def __getattr__(name: str) -> Any:

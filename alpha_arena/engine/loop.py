@@ -157,8 +157,13 @@ class Engine:
         return decision
 
     def finish(self) -> RunRecord:
-        """Call the strategy's `on_end` and return the run's record."""
+        """Collect the broker's last events, call the strategy's `on_end`, return the record.
+
+        Orders placed at the last snapshot can fill at once (zero latency); advancing the
+        broker to that same time reports those fills, so the record matches the portfolio.
+        """
         if self._started:
+            self._dispatch(self.broker.advance(self.ctx.now_ns))
             self.strategy.on_end(self.ctx)
         if self.sink is not None:
             self.sink.flush()

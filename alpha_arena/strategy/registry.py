@@ -2,6 +2,8 @@
 
 The library never imports `strategies/` itself; the package declares its reference
 strategies as entry points, and any installed package can add its own the same way.
+From a source checkout that is not installed, the entry-point table of the checkout's
+`pyproject.toml` is read instead, so `get_strategy("momentum")` works there too.
 """
 
 from __future__ import annotations
@@ -9,8 +11,12 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import sys
+import tomllib
 import typing
+from functools import cache
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 from alpha_arena.errors import ConfigError, ValidationError
@@ -19,6 +25,9 @@ from alpha_arena.strategy.base import Strategy
 ENTRY_POINT_GROUP = "alpha_arena.strategies"
 
 _registered: dict[str, type[Strategy]] = {}
+
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+"""The directory holding `alpha_arena/` (a source checkout has `pyproject.toml` there)."""
 
 
 def register(name: str):
@@ -34,9 +43,32 @@ def register(name: str):
     return wrap
 
 
+@cache
+def _checkout_entry_points() -> dict[str, str]:
+    """`name -> module:Class` from the checkout's pyproject.toml (empty when installed)."""
+    pyproject = _CHECKOUT_ROOT / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    try:
+        table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    group = table.get("project", {}).get("entry-points", {}).get(ENTRY_POINT_GROUP, {})
+    return {str(name): str(spec) for name, spec in group.items()}
+
+
+def _import_from_checkout(spec: str) -> Any:
+    """Import a checkout entry point, putting the checkout root on sys.path if needed."""
+    root = str(_CHECKOUT_ROOT)
+    if root not in sys.path:
+        sys.path.append(root)
+    return _import(spec)
+
+
 def available() -> dict[str, str]:
     """Every strategy name that can be found, with where it comes from."""
-    found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    found = dict(_checkout_entry_points())
+    found.update({ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)})
     found.update(
         {name: f"{cls.__module__}:{cls.__qualname__}" for name, cls in _registered.items()}
     )
@@ -62,10 +94,13 @@ def get_strategy(name: str) -> type[Strategy]:
         cls = ep.load()
         break
     else:
-        if ":" not in name:
+        if name in _checkout_entry_points():
+            cls = _import_from_checkout(_checkout_entry_points()[name])
+        elif ":" not in name:
             known = ", ".join(available()) or "none installed"
             raise ConfigError(f"unknown strategy {name!r} (known: {known}; or use module:Class)")
-        cls = _import(name)
+        else:
+            cls = _import(name)
     if not (isinstance(cls, type) and issubclass(cls, Strategy)):
         raise ConfigError(f"{name!r} is not a Strategy subclass")
     cls.name = cls.name or name

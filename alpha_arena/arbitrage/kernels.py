@@ -1,0 +1,229 @@
+"""numba kernels that walk the books of a basket of legs and size its arbitrage.
+
+A *basket* is a set of legs that together pay exactly 1 USDC per complete set:
+
+- a BUY basket buys every leg at its asks (YES + NO of one market, every outcome's YES of a
+  complete neg-risk event, or YES on one venue + NO on the other) and is worth 1 per set;
+- a SELL basket costs 1 USDC per set (mint a complete set, or split + convert NOs in a
+  neg-risk event) and sells every leg at its bids.
+
+The walk takes levels while the *marginal* edge of the next set, with every leg's fee rate
+applied unrounded, is above `min_edge`. The marginal cost per set only rises as the walk
+goes deeper, so this greedy walk finds the size of largest profit. The reported cash,
+fees and profit are then computed exactly, one fill per level, with the venues' own
+rounded fee functions from `alpha_arena.fees`.
+
+Polymarket takes its taker fee in shares on buys (a buy of g shares at p delivers
+g - fee/p), so a buy basket is matched in *received* shares; Kalshi charges its fee in
+USDC (ceil to the cent) on top of the price.
+
+Books are (rows, levels) float64 arrays, best first; an absent level has price NaN and
+size 0. Legs name rows of those arrays, so one (tokens, levels) snapshot serves every scan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from alpha_arena.fees import kalshi_taker_fee, pm_taker_fee
+
+BUY = 0
+SELL = 1
+VENUE_POLYMARKET = 0
+VENUE_KALSHI = 1
+_TIE = 1e-12
+
+
+@njit(cache=True)
+def level_ok(px: np.ndarray, sz: np.ndarray, row: int, level: int) -> bool:
+    """Whether a book row has a usable level: a price strictly inside (0, 1) and size > 0."""
+    if level >= px.shape[1]:
+        return False
+    p = px[row, level]
+    return p > 0.0 and p < 1.0 and sz[row, level] > 0.0
+
+
+@njit(cache=True)
+def received_per_share(price: float, rate: float, venue: int, side: int) -> float:
+    """Set units one gross share delivers: < 1 only on a Polymarket buy (fee in shares)."""
+    if side == BUY and venue == VENUE_POLYMARKET:
+        return 1.0 - rate * (1.0 - price)
+    return 1.0
+
+
+@njit(cache=True)
+def marginal_value(price: float, rate: float, venue: int, side: int) -> float:
+    """Unrounded USDC per set unit of a leg: cost on a buy, proceeds on a sell."""
+    fee = rate * price * (1.0 - price)
+    if side == SELL:
+        return price - fee
+    if venue == VENUE_POLYMARKET:
+        return price / (1.0 - rate * (1.0 - price))
+    return price + fee
+
+
+@njit(cache=True)
+def fill_fee(shares: float, price: float, rate: float, venue: int) -> float:
+    """The venue's rounded taker fee in USDC for one fill of `shares` at `price`."""
+    if venue == VENUE_KALSHI:
+        return kalshi_taker_fee(shares, price)
+    return pm_taker_fee(shares, price, rate, 1.0)
+
+
+@njit(cache=True)
+def _flush(
+    k: int,
+    gross: float,
+    price: float,
+    rate: float,
+    venue: int,
+    side: int,
+    leg_size: np.ndarray,
+    leg_worst: np.ndarray,
+    leg_cash: np.ndarray,
+    leg_fee: np.ndarray,
+    leg_got: np.ndarray,
+) -> None:
+    """Book one level's fill of leg k: shares, worst price, cash, fee and set units got."""
+    if gross <= 0.0:
+        return
+    fee = fill_fee(gross, price, rate, venue)
+    leg_size[k] += gross
+    leg_worst[k] = price
+    leg_fee[k] += fee
+    if side == SELL:
+        leg_cash[k] += gross * price - fee
+        leg_got[k] += gross
+    elif venue == VENUE_POLYMARKET:
+        leg_cash[k] += gross * price
+        leg_got[k] += gross - fee / price
+    else:
+        leg_cash[k] += gross * price + fee
+        leg_got[k] += gross
+
+
+@njit(cache=True)
+def walk_basket(
+    px: np.ndarray,
+    sz: np.ndarray,
+    rows: np.ndarray,
+    rates: np.ndarray,
+    venues: np.ndarray,
+    side: int,
+    min_edge: float,
+    leg_size: np.ndarray,
+    leg_worst: np.ndarray,
+    leg_cash: np.ndarray,
+    leg_fee: np.ndarray,
+) -> tuple[float, float, float]:
+    """Walk one basket's legs level by level; fill the leg arrays, return (sets, profit, capital).
+
+    `rows[k]` is the book row of leg k. Leg arrays are written in place (zeroed first).
+    Returns zeros when no level is worth taking.
+    """
+    n = rows.size
+    level = np.zeros(n, dtype=np.int64)
+    left = np.empty(n)  # gross shares left at the current level
+    taken = np.zeros(n)  # gross shares taken at the current level
+    leg_got = np.zeros(n)
+    for k in range(n):
+        leg_size[k] = 0.0
+        leg_worst[k] = np.nan
+        leg_cash[k] = 0.0
+        leg_fee[k] = 0.0
+    for k in range(n):
+        if not level_ok(px, sz, rows[k], 0):
+            return 0.0, 0.0, 0.0
+        left[k] = sz[rows[k], 0]
+    while True:
+        value = 0.0
+        units = np.inf
+        for k in range(n):
+            p = px[rows[k], level[k]]
+            value += marginal_value(p, rates[k], venues[k], side)
+            u = left[k] * received_per_share(p, rates[k], venues[k], side)
+            units = min(units, u)
+        edge = 1.0 - value if side == BUY else value - 1.0
+        if not edge > min_edge:
+            break
+        exhausted = False
+        for k in range(n):
+            r = rows[k]
+            p = px[r, level[k]]
+            per = received_per_share(p, rates[k], venues[k], side)
+            if left[k] * per <= units * (1.0 + _TIE):
+                taken[k] += left[k]
+                _flush(
+                    k, taken[k], p, rates[k], venues[k], side,
+                    leg_size, leg_worst, leg_cash, leg_fee, leg_got,
+                )  # fmt: skip
+                taken[k] = 0.0
+                level[k] += 1
+                if level_ok(px, sz, r, level[k]):
+                    left[k] = sz[r, level[k]]
+                else:
+                    exhausted = True
+            else:
+                g = units / per
+                taken[k] += g
+                left[k] -= g
+        if exhausted:
+            break
+    for k in range(n):
+        if taken[k] > 0.0:
+            p = px[rows[k], level[k]]
+            _flush(
+                k, taken[k], p, rates[k], venues[k], side,
+                leg_size, leg_worst, leg_cash, leg_fee, leg_got,
+            )  # fmt: skip
+    sets = np.inf
+    cash = 0.0
+    for k in range(n):
+        sets = min(sets, leg_got[k])
+        cash += leg_cash[k]
+    if not (sets > 0.0 and np.isfinite(sets)):
+        return 0.0, 0.0, 0.0
+    if side == BUY:
+        return sets, sets - cash, cash
+    return sets, cash - sets, sets
+
+
+@njit(cache=True, parallel=True)
+def scan_baskets(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Walk many baskets of one side at once (parallel over baskets).
+
+    Basket b owns legs `starts[b]:starts[b + 1]` of the leg arrays. Returns per basket
+    (sets, profit, capital) and per leg (size, worst price, cash, fee); a basket with no
+    opportunity has sets 0. Cash is USDC paid (buy, fees included) or received (sell,
+    net of fees); fee is the USDC value of the venue's rounded fees.
+    """
+    n_baskets = starts.size - 1
+    n_legs = leg_rows.size
+    sets = np.zeros(n_baskets)
+    profit = np.zeros(n_baskets)
+    capital = np.zeros(n_baskets)
+    leg_size = np.zeros(n_legs)
+    leg_worst = np.full(n_legs, np.nan)
+    leg_cash = np.zeros(n_legs)
+    leg_fee = np.zeros(n_legs)
+    for b in prange(n_baskets):
+        lo = starts[b]
+        hi = starts[b + 1]
+        s, p, c = walk_basket(
+            px, sz, leg_rows[lo:hi], leg_rates[lo:hi], leg_venues[lo:hi], side, min_edge,
+            leg_size[lo:hi], leg_worst[lo:hi], leg_cash[lo:hi], leg_fee[lo:hi],
+        )  # fmt: skip
+        sets[b] = s
+        profit[b] = p
+        capital[b] = c
+    return sets, profit, capital, leg_size, leg_worst, leg_cash, leg_fee
