@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alpha_arena import __version__
 from alpha_arena.errors import AlphaArenaError
 
-COMMAND_MODULES: tuple[str, ...] = ("data", "stats", "backtest")
+COMMAND_MODULES: tuple[str, ...] = ("data", "markets", "stats", "backtest")
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 
 

@@ -1,5 +1,6 @@
 """Market data: the `Dataset` container, loaders, the parquet cache and the synthetic generator."""
 
+from alpha_arena.data.bars import Bars, bars
 from alpha_arena.data.dataset import (
     MARKET_COLUMNS,
     NEVER,
@@ -10,6 +11,7 @@ from alpha_arena.data.dataset import (
     markets_frame,
     tokens_frame,
 )
+from alpha_arena.data.generator import generate
 from alpha_arena.data.loader import load
 
 __all__ = [
@@ -17,8 +19,11 @@ __all__ = [
     "NEVER",
     "TOKEN_COLUMNS",
     "TRADE_COLUMNS",
+    "Bars",
     "BookPanel",
     "Dataset",
+    "bars",
+    "generate",
     "load",
     "markets_frame",
     "tokens_frame",

@@ -137,13 +137,17 @@ def _probabilities(path: np.ndarray, layout: _Layout) -> np.ndarray:
     return prob
 
 
+Basket = tuple[np.ndarray, int, int, float]
+"""A neg-risk episode: the event's market columns, first and end row, and its gap."""
+
+
 def _episodes(
     rng: np.random.Generator, layout: _Layout, n_rows: int, step_days: float, times: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
-    """Mispricing offsets: to YES prices (neg-risk events) and to NO prices (complement)."""
+) -> tuple[np.ndarray, list[Basket], list[dict[str, Any]]]:
+    """Mispricings: offsets to NO prices (complement) and neg-risk baskets off their sum."""
     n = layout.start.size
-    yes_shift = np.zeros((n_rows, n))
     no_shift = np.zeros((n_rows, n))
+    baskets: list[Basket] = []
     listed: list[dict[str, Any]] = []
     first = np.minimum(layout.start, n_rows - 1)
     last = np.minimum(layout.end, n_rows) - 1
@@ -171,11 +175,10 @@ def _episodes(
         span = window(int(cols[0]))
         if span is None:
             continue
-        sign = float(rng.choice([-1.0, 1.0]))
-        per_outcome = sign * (rng.uniform(0.03, 0.06) / cols.size + 2.0 * layout.tick[cols[0]])
-        yes_shift[span[0] : span[1], cols] += per_outcome
-        listed.append(_episode("neg_risk", list(cols), span, per_outcome * cols.size, times))
-    return yes_shift, no_shift, listed
+        gap = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.02, 0.06))
+        baskets.append((cols, span[0], span[1], gap))
+        listed.append(_episode("neg_risk", list(cols), span, gap, times))
+    return no_shift, baskets, listed
 
 
 def _episode(
@@ -197,10 +200,22 @@ def on_tick_round(values: np.ndarray, tick: np.ndarray) -> np.ndarray:
 
 
 def _prices(
-    prob: np.ndarray, layout: _Layout, yes_shift: np.ndarray, no_shift: np.ndarray
+    prob: np.ndarray, layout: _Layout, no_shift: np.ndarray, baskets: list[Basket]
 ) -> np.ndarray:
-    """The (time, token) mid panel, YES then NO of each market, NaN outside each life."""
-    yes = on_tick_round(prob + yes_shift, layout.tick)
+    """The (time, token) mid panel, YES then NO of each market, NaN outside each life.
+
+    In a neg-risk episode the event's favourite is moved so the YES mids sum to
+    1 + gap (rich: bids sum above 1) or 1 + gap - K ticks (cheap: with one-tick books,
+    the asks sum to 1 + gap < 1).
+    """
+    yes = on_tick_round(prob, layout.tick)
+    for cols, first, end, gap in baskets:
+        tick = layout.tick[cols[:1]]
+        block = yes[first:end][:, cols]
+        target = 1.0 + gap - (cols.size * tick[0] if gap < 0 else 0.0)
+        favourite = np.argmax(block, axis=1)
+        block[np.arange(block.shape[0]), favourite] += target - block.sum(axis=1)
+        yes[first:end, cols] = on_tick_round(block, tick)
     no = on_tick_round(1.0 - yes + no_shift, layout.tick)
     rows = np.arange(prob.shape[0])[:, None]
     dead = (rows < layout.start) | (rows > layout.end)
@@ -213,12 +228,13 @@ def _prices(
 
 
 def _books(
-    rng: np.random.Generator, mids: np.ndarray, tick: np.ndarray, levels: int
+    rng: np.random.Generator, mids: np.ndarray, tight: np.ndarray, tick: np.ndarray, levels: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Books around each (snapshot, token) mid, on integer tick indices (exact on the tick).
 
     The spread is a few ticks plus a part that widens near 0 and 1; levels step away by
     1+ ticks; sizes shrink near 0 and 1. Levels that would leave (0, 1) are absent.
+    Where `tight` (neg-risk episodes) the spread is one tick: bid = mid, ask = mid + tick.
     """
     shape = (*mids.shape, levels)
     n_ticks = np.rint(1.0 / tick)
@@ -231,6 +247,7 @@ def _books(
         k = np.rint(p / tick)
         edge = 0.04 * (1.0 - 4.0 * p * (1.0 - p)) ** 3
         width = 1.0 + np.floor(rng.exponential(0.012 / tick, p.shape) + edge / tick)
+        width[tight[lo : lo + _CHUNK]] = 1.0
         bid0 = k - np.floor(width / 2.0)
         ask0 = bid0 + width
         gaps = 1.0 + np.floor(rng.exponential(1.0, (*p.shape, levels)) * (0.006 / tick)[:, None])
@@ -370,14 +387,17 @@ def generate(
     path, wins = _latent(rng, layout, n_rows, step_days)
     prob = _probabilities(path, layout)
     del path
-    yes_shift, no_shift, episodes = _episodes(rng, layout, n_rows, step_days, times)
-    prices = _prices(prob, layout, yes_shift, no_shift)
-    del prob, yes_shift, no_shift
+    no_shift, baskets, episodes = _episodes(rng, layout, n_rows, step_days, times)
+    prices = _prices(prob, layout, no_shift, baskets)
+    del prob, no_shift
+    tight = np.zeros((n_rows, 2 * layout.start.size), dtype=bool)
+    for cols, first, end, _gap in baskets:
+        tight[first:end, np.concatenate([2 * cols, 2 * cols + 1])] = True
     markets = _markets(layout, wins, times, seed)
     tokens = tokens_frame(markets)
     snaps = np.arange(0, n_rows, book_every)
     token_tick = np.repeat(layout.tick, 2)
-    books = BookPanel(times[snaps], *_books(rng, prices[snaps], token_tick, levels))
+    books = BookPanel(times[snaps], *_books(rng, prices[snaps], tight[snaps], token_tick, levels))
     trades = _trades(rng, layout, times, books, book_every, tokens.index.to_numpy())
     for episode in episodes:
         episode["markets"] = [markets[m].condition_id for m in episode["markets"]]

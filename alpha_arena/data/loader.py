@@ -56,6 +56,6 @@ def load(
     if root.is_dir() and recognise(root) is not None:
         return import_folder(root, **options)
     raise DataError(
-        f"data source {str(source)!r}: not 'sample', a data store directory "
-        "(with meta.json) or a folder of real files alpha-arena can import"
+        f"data source {str(source)!r}: not a data store directory (no meta.json), "
+        "not 'sample' and not a folder of real files alpha-arena can import"
     )

@@ -9,15 +9,13 @@ into place, so an interrupted build never leaves a half cache behind.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from alpha_arena.data.cachedir import build_atomically
 from alpha_arena.data.dataset import Dataset
-from alpha_arena.data.store import read_dataset, read_meta, write_dataset
-from alpha_arena.errors import DataError
+from alpha_arena.data.store import read_dataset, write_dataset
 
 SAMPLE_VERSION = "sample-v1"
 """Cache sub-folder of the current sample; bump it whenever the parameters or model change."""
@@ -48,46 +46,29 @@ def sample_path(cache: Path | str | None = None) -> Path:
     return Path(cache if cache is not None else cache_root()) / SAMPLE_VERSION
 
 
-def _is_built(path: Path) -> bool:
-    try:
-        return read_meta(path).get("sample_version") == SAMPLE_VERSION
-    except DataError:
-        return False
-
-
 def ensure_sample(cache: Path | str | None = None) -> Path:
     """Build the sample into the cache unless it is there already; return its folder."""
-    from alpha_arena.data.generator import generate
 
-    final = sample_path(cache)
-    if _is_built(final):
-        return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{SAMPLE_VERSION}.", dir=final.parent))
-    try:
+    def write(folder: Path) -> None:
+        from alpha_arena.data.generator import generate
+
         dataset = generate(**SAMPLE_PARAMS)
-        labelled = Dataset(
-            dataset.markets,
-            dataset.tokens,
-            dataset.times,
-            dataset.prices,
-            books=dataset.books,
-            trades=dataset.trades,
-            source=SAMPLE_SOURCE,
-            synthetic=True,
-            meta={**dataset.meta, "sample_version": SAMPLE_VERSION},
+        write_dataset(
+            Dataset(
+                dataset.markets,
+                dataset.tokens,
+                dataset.times,
+                dataset.prices,
+                books=dataset.books,
+                trades=dataset.trades,
+                source=SAMPLE_SOURCE,
+                synthetic=True,
+                meta={**dataset.meta, "sample_version": SAMPLE_VERSION},
+            ),
+            folder,
         )
-        write_dataset(labelled, staging)
-        if final.exists() and not _is_built(final):
-            shutil.rmtree(final)
-        try:
-            os.replace(staging, final)
-        except OSError:
-            if not _is_built(final):  # a concurrent build that finished first is fine
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return final
+
+    return build_atomically(sample_path(cache), write, "sample_version", SAMPLE_VERSION)
 
 
 def load_sample(
