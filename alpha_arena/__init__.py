@@ -11,18 +11,42 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("backtest", "data", "errors", "fees", "indicators", "metrics", "sim", "types")
-
-if TYPE_CHECKING:
-    from alpha_arena import backtest, data, errors, fees, indicators, metrics, sim, types
-
-__all__ = [
-    "__version__",
+_SUBMODULES = (
+    "agents",
     "backtest",
     "data",
     "errors",
     "fees",
     "indicators",
+    "llm",
+    "metrics",
+    "sim",
+    "types",
+)
+
+if TYPE_CHECKING:
+    from alpha_arena import (
+        agents,
+        backtest,
+        data,
+        errors,
+        fees,
+        indicators,
+        llm,
+        metrics,
+        sim,
+        types,
+    )
+
+__all__ = [
+    "__version__",
+    "agents",
+    "backtest",
+    "data",
+    "errors",
+    "fees",
+    "indicators",
+    "llm",
     "metrics",
     "sim",
     "types",

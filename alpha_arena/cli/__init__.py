@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from alpha_arena import __version__
 from alpha_arena.errors import AlphaArenaError
 
-COMMAND_MODULES: tuple[str, ...] = ("data", "markets", "stats", "backtest")
+COMMAND_MODULES: tuple[str, ...] = (
+    "data",
+    "markets",
+    "stats",
+    "backtest",
+    "providers",
+    "memory",
+)
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 
 
