@@ -177,10 +177,17 @@ def _stats(record: RunRecord, broker: SimBroker, data: Dataset, capital: float) 
             fills=record.fills,
             settlements=record.settlements,
             capital=capital,
+            positions_value=record.positions_value,
+            locked=record.positions_value,
         )
     )
-    stats["forecast"] = metrics.forecast_stats(record.forecasts, data)
-    stats["edge"] = metrics.edge_gap(record, data)
+    stats["forecast"] = metrics.score_forecasts(record.forecasts, data)
+    stats["edge"] = metrics.edge_gap(record.fills, record.orders, data)
+    stats["final_equity"] = stats["end_equity"]
+    stats["capital_locked"] = stats["max_locked"]
+    for key in ("brier", "brier_skill", "log_loss"):
+        stats[key] = stats["forecast"][key]
+    stats["edge_gap"] = stats["edge"]["gap_usdc"]
     stats["fill_model"] = {
         "counts": broker.fill_model_counts(),
         "notes": broker.fill_model_notes(),
