@@ -86,6 +86,7 @@ def run_command(args: argparse.Namespace) -> int:
         params=params,
         run_id=run_id,
     )
+    result.write_report(out)
     if args.json:
         print(result.to_json())
     elif not args.quiet:

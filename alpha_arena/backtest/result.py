@@ -13,6 +13,7 @@ import pandas as pd
 
 from alpha_arena.data import Dataset
 from alpha_arena.engine import RunRecord
+from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import ns_index
 from alpha_arena.types import Fill, Order
 
@@ -151,6 +152,22 @@ class BacktestResult:
     positions: pd.DataFrame
     record: RunRecord = field(repr=False)
     run_dir: Path | None = None
+    data: Dataset | None = field(default=None, repr=False)
+
+    def plot(self, path: str | Path | None = None) -> Any:
+        """The tear sheet as a matplotlib Figure (shown inline in Jupyter); `path` saves a PNG."""
+        from alpha_arena.report import tearsheet
+
+        return tearsheet(self, path)
+
+    def write_report(self, directory: str | Path | None = None) -> dict[str, Path]:
+        """Write `tearsheet.png` and `report.html` (default: the run directory)."""
+        from alpha_arena.report import write_report
+
+        target = directory if directory is not None else self.run_dir
+        if target is None:
+            raise ValidationError("directory", "a folder (the result has no run_dir)", None)
+        return write_report(self, target)
 
     def summary(self) -> str:
         """A plain-text table of the headline statistics and the fill-model notes."""

@@ -116,6 +116,7 @@ def backtest(
         orders=orders_frame(record.orders),
         positions=_positions(broker, dataset),
         record=record,
+        data=dataset,
     )
     if run_dir is not None:
         result.write(run_dir)
