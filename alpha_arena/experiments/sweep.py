@@ -222,9 +222,6 @@ def sweep(
     subsets = {ALL_MARKETS: dataset} if markets_subsets is None else {
         name: dataset.select(list(markets)) for name, markets in markets_subsets.items()
     }  # fmt: skip
-    for name, subset in subsets.items():
-        if subset.n_markets == 0:
-            raise ValidationError(f"markets_subsets.{name}", "markets present in the data", 0)
     tasks = [(name, params) for name in subsets for params in configs]
     options = {"seed": seed, **backtest_options}
     config, parallel, client = _parallel(backend, n_jobs, address)
