@@ -13,7 +13,9 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "agents",
+    "arbitrage",
     "backtest",
+    "config",
     "data",
     "errors",
     "experiments",
@@ -29,7 +31,9 @@ _SUBMODULES = (
 if TYPE_CHECKING:
     from alpha_arena import (
         agents,
+        arbitrage,
         backtest,
+        config,
         data,
         errors,
         experiments,
@@ -45,7 +49,9 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__",
     "agents",
+    "arbitrage",
     "backtest",
+    "config",
     "data",
     "errors",
     "experiments",

@@ -15,8 +15,13 @@ Timings are printed, never asserted. Targets: >= 1M updates/s, e2e < 30 s.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +30,8 @@ from alpha_arena.engine import Engine, HistoricalFeed
 from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.strategy import Strategy
 from tests.factories import make_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -66,6 +73,29 @@ def python_rate(data: Dataset) -> tuple[float, float]:
     return seconds, data.n_times * data.n_markets / seconds
 
 
+def end_to_end(markets: int, days: int) -> tuple[float, float, float]:
+    """Seconds to generate and store `markets` synthetic markets over `days` days, and
+    wall seconds of `python -m alpha_arena.backtest --days N` on that store (a fresh
+    process: imports, load, run, files), plus the run's own seconds from its stats."""
+    from alpha_arena.data.generator import generate
+    from alpha_arena.data.store import write_dataset
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        store = write_dataset(
+            generate(seed=0, n_markets=markets, n_events=0, days=days + 1), Path(tmp) / "store"
+        )
+        built = time.perf_counter() - started
+        command = [
+            sys.executable, "-m", "alpha_arena.backtest", "--data", str(store),
+            "--days", str(days), "--json", "--quiet", "--out", str(Path(tmp) / "run"),
+        ]  # fmt: skip
+        started = time.perf_counter()
+        proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - started
+    return built, wall, json.loads(proc.stdout)["stats"]["run"]["seconds"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markets", type=int, default=500)
@@ -82,6 +112,12 @@ def main() -> None:
     print(f"  engine loop        {e_sec:8.3f} s   {e_rate / 1e6:8.2f} M market updates/s")
     print(f"  plain Python loop  {p_sec:8.3f} s   {p_rate / 1e6:8.2f} M market updates/s")
     print(f"  ratio engine/python {e_rate / p_rate:6.2f}x   (target >= 1M updates/s)")
+    if args.skip_e2e:
+        return
+    built, wall, run = end_to_end(args.markets, args.days)
+    print(f"end to end: python -m alpha_arena.backtest --days {args.days}, {args.markets} markets")
+    print(f"  generate + store the data  {built:8.1f} s   (not part of the command)")
+    print(f"  the command, wall clock    {wall:8.1f} s   (engine run {run:.1f} s; target < 30 s)")
 
 
 if __name__ == "__main__":

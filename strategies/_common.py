@@ -75,15 +75,18 @@ class Directional:
     `enter` is +1 (buy YES), −1 (buy NO) or 0 per market; `exit_long`/`exit_short` say
     where a held YES/NO position should be sold. Entries spend `stake` USDC each through a
     marketable FAK order, only in open markets whose YES price lies in [`min_price`,
-    `max_price`], while fewer than `max_positions` markets are held. Exits sell the whole
-    position. `probability` (YES probability per market) is recorded as a forecast of the
-    side bought, so forecast quality can be scored.
+    `max_price`] and whose taker fee rate is at most `max_fee_rate`, while fewer than
+    `max_positions` markets are held. Exits sell the whole position when a bid is quoted
+    and the shares are worth the venue's 1 USDC minimum (smaller remainders wait for
+    resolution). `probability` (YES probability per market) is recorded as a forecast of
+    the side bought, so forecast quality can be scored.
     """
 
     stake: float
     max_positions: int
     min_price: float
     max_price: float
+    max_fee_rate: float = 1.0
 
     def trade(
         self,
@@ -103,15 +106,20 @@ class Directional:
         sells_yes = np.flatnonzero(live & (side == 1) & exit_long)
         sells_no = np.flatnonzero(live & (side == -1) & exit_short)
         price = ctx.last_prices()[yes_col]
-        in_band = (price >= self.min_price) & (price <= self.max_price)
-        buys = np.flatnonzero(live & (side == 0) & (enter != 0) & in_band)
+        allowed = (
+            (price >= self.min_price)
+            & (price <= self.max_price)
+            & (lay.fee_rate[yes_col] <= self.max_fee_rate)
+        )
+        buys = np.flatnonzero(live & (side == 0) & (enter != 0) & allowed)
         entered: list[int] = []
         if sells_yes.size == 0 and sells_no.size == 0 and buys.size == 0:
             return entered
         busy = busy_tokens(ctx)
         shares = ctx.portfolio.shares
+        bids = _best_bids(ctx)
         for m, col in [(m, yes_col[m]) for m in sells_yes] + [(m, no_col[m]) for m in sells_no]:
-            if not busy[col] and shares[col] > 0:
+            if not busy[col] and shares[col] * bids[col] >= 1.0:
                 ctx.sell(ctx.token_ids[col], float(shares[col]))
                 ctx.signal(market=str(lay.market_ids[m]), action="exit")
         room = self.max_positions - int(np.count_nonzero(side))
@@ -130,6 +138,14 @@ class Directional:
             entered.append(int(m))
             room -= 1
         return entered
+
+
+def _best_bids(ctx: Context) -> np.ndarray:
+    """Best bid per token from the latest book (0 where none), or the last prices without books."""
+    books = ctx.book_arrays()
+    if books is None:
+        return np.nan_to_num(ctx.last_prices())
+    return np.where(books.bid_sz[:, 0] > 0, np.nan_to_num(books.bid_px[:, 0]), 0.0)
 
 
 def polymarket_baskets(

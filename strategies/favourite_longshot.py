@@ -41,7 +41,7 @@ class FavouriteLongshot(Strategy):
     slope: float = 1.25
     min_edge: float = 0.01
     horizon_days: float = 7.0
-    stake: float = 50.0
+    stake: float = 25.0
     max_positions: int = 40
 
     every = 15

@@ -33,16 +33,18 @@ class MeanReversion(Strategy):
     forecast of the side it buys (scored by Brier / log loss in the results).
 
     Parameters: `length` (z-score window in grid steps), `entry_z`, `exit_z` (z levels),
-    `stake` (USDC per entry), `max_positions`, `min_price` / `max_price` (YES price band).
+    `stake` (USDC per entry), `max_positions`, `min_price` / `max_price` (YES price band),
+    `max_fee_rate` (skip markets whose taker fee rate is higher).
     """
 
     length: int = 120
     entry_z: float = 2.5
     exit_z: float = 0.5
-    stake: float = 100.0
+    stake: float = 25.0
     max_positions: int = 20
     min_price: float = 0.1
     max_price: float = 0.9
+    max_fee_rate: float = 0.05
 
     def __post_init__(self) -> None:
         if self.length < 2:
@@ -62,7 +64,9 @@ class MeanReversion(Strategy):
         )[np.maximum(lay.yes, 0)]
         z, mean = row[:, 0], row[:, 1]
         enter = np.where(z < -self.entry_z, 1, np.where(z > self.entry_z, -1, 0))
-        trader = Directional(self.stake, self.max_positions, self.min_price, self.max_price)
+        trader = Directional(
+            self.stake, self.max_positions, self.min_price, self.max_price, self.max_fee_rate
+        )
         trader.trade(
             ctx,
             lay,

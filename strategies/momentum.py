@@ -29,21 +29,26 @@ class Momentum(Strategy):
 
     Idea: news moves prediction markets in steps that take a while to be fully priced,
     so a fast EMA of the YES log-odds above the slow one says the crowd is still moving up.
-    Enter long YES when EMA(`fast`) − EMA(`slow`) > `threshold`, long NO when it is below
-    −`threshold`; exit when the gap crosses back through zero.
+    Every 5th step, enter long YES when EMA(`fast`) − EMA(`slow`) > `threshold`, long NO
+    when it is below −`threshold`; exit when the gap crosses back through zero.
 
     Parameters: `fast`, `slow` (EMA lengths in grid steps), `threshold` (log-odds gap to
     enter), `stake` (USDC per entry), `max_positions` (markets held at once), `min_price` /
-    `max_price` (YES price band in which entries are allowed; near 0 or 1 there is no room).
+    `max_price` (YES price band in which entries are allowed; near 0 or 1 there is no room),
+    `max_fee_rate` (skip markets whose taker fee rate is higher: fees eat small edges).
     """
 
-    fast: int = 30
-    slow: int = 240
-    threshold: float = 0.15
-    stake: float = 100.0
+    fast: int = 120
+    slow: int = 1440
+    threshold: float = 0.5
+    stake: float = 25.0
     max_positions: int = 20
     min_price: float = 0.1
     max_price: float = 0.9
+    max_fee_rate: float = 0.05
+
+    every = 5
+    """Decide every 5th grid step: the EMAs move slowly, so this loses little and saves time."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.fast < self.slow:
@@ -63,5 +68,7 @@ class Momentum(Strategy):
             lambda p: ema_gap(p, self.fast, self.slow),
         )[np.maximum(lay.yes, 0)]
         enter = np.where(gap > self.threshold, 1, np.where(gap < -self.threshold, -1, 0))
-        trader = Directional(self.stake, self.max_positions, self.min_price, self.max_price)
+        trader = Directional(
+            self.stake, self.max_positions, self.min_price, self.max_price, self.max_fee_rate
+        )
         trader.trade(ctx, lay, enter, exit_long=gap < 0, exit_short=gap > 0)

@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 from alpha_arena.arbitrage.baskets import CROSS_VENUE, NEGRISK_BUY, NEGRISK_SELL, make_baskets
 from alpha_arena.arbitrage.kernels import (
     BUY,
+    PARALLEL_MIN_BASKETS,
     SELL,
     VENUE_KALSHI,
     VENUE_POLYMARKET,
     scan_baskets,
+    scan_history,
 )
 from alpha_arena.arbitrage.scan import scan_arrays
+from alpha_arena.errors import ValidationError
 from alpha_arena.fees import KALSHI_TAKER_RATE, kalshi_fee, polymarket_fee
 
 
@@ -296,3 +299,67 @@ def test_kalshi_leg_pays_fee_in_usdc_ceiled_to_the_cent():
     assert out[5][1] == pytest.approx(5.18)
     assert out[1][0] == pytest.approx(10 - 4.0 - 5.18)
     assert math.isclose(out[0][0], 10.0)
+
+
+def test_parallel_scan_of_many_baskets_equals_scans_of_small_chunks():
+    n = PARALLEL_MIN_BASKETS + 88
+    px, sz, rates, venues = random_books(3, n, 2, 4, BUY)
+    rows = np.arange(2 * n, dtype=np.int64)
+    starts = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
+    whole = scan_baskets(px, sz, rows, rates, venues, starts, BUY, 0.0)
+    assert (whole[0] > 0).sum() > 50
+    half = n // 2
+    parts = [
+        scan_baskets(px, sz, rows[2 * lo : 2 * hi], rates[2 * lo : 2 * hi],
+                     venues[2 * lo : 2 * hi], starts[: hi - lo + 1], BUY, 0.0)
+        for lo, hi in ((0, half), (half, n))
+    ]  # fmt: skip
+    for got, a, b in zip(whole, *parts, strict=True):
+        np.testing.assert_array_equal(got, np.concatenate([a, b]))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rows": np.array([0, 2])}, "leg_rows"),
+        ({"rates": np.array([0.04, np.nan])}, "leg_rates"),
+        ({"venues": np.array([0, 7])}, "leg_venues"),
+        ({"starts": np.array([0, 3])}, "starts"),
+        ({"side": 2}, "side"),
+        ({"min_edge": 1.5}, "min_edge"),
+        ({"sz": np.ones((2, 3))}, "books"),
+    ],
+)
+def test_bad_kernel_inputs_are_refused_by_name(change, field):
+    args = {
+        "px": np.full((2, 2), 0.4),
+        "sz": np.ones((2, 2)),
+        "rows": np.arange(2),
+        "rates": np.full(2, 0.04),
+        "venues": np.zeros(2, dtype=np.int64),
+        "starts": np.array([0, 2]),
+        "side": BUY,
+        "min_edge": 0.0,
+    } | change
+    with pytest.raises(ValidationError, match=field):
+        scan_baskets(*args.values())
+
+
+@settings(deadline=None, max_examples=10)
+@given(seed=st.integers(0, 2**32 - 1), side=st.sampled_from([BUY, SELL]))
+def test_history_kernel_equals_a_scan_per_snapshot(seed, side):
+    n, legs, times = 6, 3, 4
+    books = [random_books(seed + t, n, legs, 4, side) for t in range(times)]
+    px = np.stack([b[0] for b in books])
+    sz = np.stack([b[1] for b in books])
+    _, _, rates, venues = books[0]
+    rows = np.arange(n * legs, dtype=np.int64)
+    starts = np.arange(0, n * legs + 1, legs, dtype=np.int64)
+    sets, profit, capital = scan_history(px, sz, rows, rates, venues, starts, side, 0.0)
+    for t in range(times):
+        one = scan_baskets(px[t], sz[t], rows, rates, venues, starts, side, 0.0)
+        np.testing.assert_array_equal(sets[t], one[0])
+        np.testing.assert_array_equal(profit[t], one[1])
+        np.testing.assert_array_equal(capital[t], one[2])
+    with pytest.raises(ValidationError, match="books"):
+        scan_history(px[0], sz[0], rows, rates, venues, starts, side, 0.0)

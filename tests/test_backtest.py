@@ -89,8 +89,10 @@ def test_files_are_written_under_out(mixed, tmp_path):
     assert len(trades) == len(result.trades) > 0
     with sqlite3.connect(out / "metrics.db") as conn:
         decisions = conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+        snapshots = conn.execute("SELECT COUNT(*) FROM pnl_snapshots").fetchone()[0]
         runs = conn.execute("SELECT run_id, strategy, stats FROM runs").fetchall()
     assert decisions == mixed.n_times
+    assert snapshots == mixed.n_times // 5  # one PnL snapshot per 5 minutes
     assert runs[0][:2] == (result.run_id, "mean_reversion")
     assert json.loads(runs[0][2])["trades"] == result.stats["trades"]
     lines = (out / "decisions.jsonl").read_text().splitlines()
@@ -170,6 +172,8 @@ def test_command_end_to_end(tmp_path):
             "fast=5",
             "--param",
             "slow=20",
+            "--param",
+            "threshold=0.05",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -202,3 +206,13 @@ def test_command_summary_and_default_run_dir(tmp_path):
     assert len(runs) == 1
     assert runs[0].name.endswith("-momentum")
     assert (runs[0] / "stats.json").is_file()
+
+
+def test_a_result_feeds_the_report(mixed, tmp_path):
+    from alpha_arena.report import write_report
+
+    result = backtest("mean_reversion", mixed, params={"length": 20, "entry_z": 1.5})
+    assert result.dataset is mixed
+    write_report(result, tmp_path)
+    assert (tmp_path / "report.html").stat().st_size > 0
+    assert (tmp_path / "tearsheet.png").read_bytes()[:4] == b"\x89PNG"

@@ -43,7 +43,7 @@ def test_unknown_strategy_lists_the_known_ones(capsys, store, tmp_path):
         (["--seed", "-1"], "seed: expected an integer >= 0"),
         (["--markets", "0"], "markets: expected an integer >= 1"),
         (["--markets", "no-such-market"], "markets: expected condition ids, slugs or event ids"),
-        (["--data", "/no/such/dir"], "not a data store directory"),
+        (["--data", "/no/such/dir"], "data source '/no/such/dir'"),
     ],
 )
 def test_bad_arguments_name_the_field(capsys, store, tmp_path, argv, message):
@@ -94,3 +94,13 @@ def test_markets_option_is_a_count_or_ids():
     assert parse_markets(["m1,m2", "m3"]) == ["m1", "m2", "m3"]
     with pytest.raises(ValidationError, match="--markets"):
         parse_markets([" , "])
+
+
+def test_a_run_writes_its_files_and_optionally_a_report(capsys, store, tmp_path):
+    out = tmp_path / "run"
+    code, stdout, _ = run(capsys, "--data", str(store), "--out", str(out), "--report", "--quiet")
+    assert code == 0
+    assert stdout == ""
+    names = {p.name for p in out.iterdir()}
+    assert {"metrics.db", "stats.json", "equity.csv", "trades.csv", "report.html"} <= names
+    assert "tearsheet.png" in names

@@ -93,9 +93,27 @@ def check_coherence(ds: Dataset) -> None:
     for cids in ds.events["markets"]:
         cols = ds.markets.index.get_indexer(cids)
         rows = np.all(nr_calm[:, cols], axis=1) & ~np.isnan(yes[:, cols]).any(axis=1)
-        total = yes[rows][:, cols].sum(axis=1)
-        tick = float(ds.markets["tick_size"].iloc[cols[0]])
-        assert np.all(np.abs(total - 1.0) <= len(cols) * tick + 1e-9)
+        assert np.allclose(yes[rows][:, cols].sum(axis=1), 1.0, atol=1e-9)
+
+
+def check_no_phantom_arbitrage(ds: Dataset) -> None:
+    """Outside the listed episodes no basket of best quotes pays: bids sum <= 1 <= asks."""
+    books = ds.books
+    snaps = np.searchsorted(ds.times, books.times)
+    yes, no = np.flatnonzero(ds.is_yes), np.flatnonzero(~ds.is_yes)
+    calm = ~episode_mask(ds, "complement")[snaps]
+    bids = books.bid_px[:, yes, 0] + books.bid_px[:, no, 0]
+    asks = books.ask_px[:, yes, 0] + books.ask_px[:, no, 0]
+    assert np.all(bids[calm & ~np.isnan(bids)] <= 1.0 + 1e-9)
+    assert np.all(asks[calm & ~np.isnan(asks)] >= 1.0 - 1e-9)
+    nr_calm = ~episode_mask(ds, "neg_risk")[snaps]
+    for cids in ds.events["markets"]:
+        rows = ds.markets.index.get_indexer(cids)
+        quiet = np.all(nr_calm[:, rows], axis=1)
+        bid_sum = books.bid_px[:, yes[rows], 0].sum(axis=1)
+        ask_sum = books.ask_px[:, yes[rows], 0].sum(axis=1)
+        assert np.all(bid_sum[quiet & ~np.isnan(bid_sum)] <= 1.0 + 1e-9)
+        assert np.all(ask_sum[quiet & ~np.isnan(ask_sum)] >= 1.0 - 1e-9)
 
 
 def check_trades(ds: Dataset) -> None:
@@ -110,7 +128,7 @@ def check_trades(ds: Dataset) -> None:
     best = np.where(buy, ds.books.ask_px[snap, cols, 0], ds.books.bid_px[snap, cols, 0])
     assert np.array_equal(trades["price"].to_numpy(), best)
     assert np.all(trades["size"].to_numpy() >= 1.0)
-    assert np.all((ts >= ds.start_ns[cols]) & (ts <= ds.end_ns[cols] + ds.step_ns))
+    assert np.all((ts >= ds.start_ns[cols]) & (ts <= ds.end_ns[cols]))
 
 
 @settings(deadline=None, max_examples=15)
@@ -125,6 +143,7 @@ def test_every_generated_object_is_valid(kw):
     check_books(ds)
     check_resolutions(ds)
     check_coherence(ds)
+    check_no_phantom_arbitrage(ds)
     check_trades(ds)
 
 

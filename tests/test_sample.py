@@ -9,6 +9,8 @@ import pytest
 
 import alpha_arena as aa
 from alpha_arena.data import sample as sample_module
+from alpha_arena.data.cachedir import build_atomically, built_with
+from alpha_arena.data.generator import generate
 from alpha_arena.data.sample import (
     SAMPLE_SOURCE,
     SAMPLE_VERSION,
@@ -17,7 +19,7 @@ from alpha_arena.data.sample import (
     load_sample,
     sample_path,
 )
-from alpha_arena.data.store import read_meta
+from alpha_arena.data.store import read_meta, write_dataset, write_meta
 from alpha_arena.errors import DataError
 from alpha_arena.timeutil import NS_PER_DAY, NS_PER_MINUTE
 
@@ -114,3 +116,22 @@ def test_build_is_deterministic(monkeypatch, tmp_path):
 def test_unknown_source_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="not a data store"):
         aa.data.load(tmp_path / "nowhere")
+
+
+def test_a_concurrent_build_that_finishes_first_wins(tmp_path):
+    final = tmp_path / "store"
+    small = generate(**SMALL)
+
+    def write(folder):
+        write_dataset(small, folder)
+        write_meta(folder, mark=1)
+
+    def ours(folder):
+        build_atomically(final, write, "mark", 1)  # another process finishes first
+        write(folder)
+        (folder / "ours").write_text("x")
+
+    assert build_atomically(final, ours, "mark", 1) == final
+    assert not (final / "ours").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+    assert built_with(final, "mark", 1)

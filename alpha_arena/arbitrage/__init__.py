@@ -17,6 +17,16 @@ from alpha_arena.arbitrage.baskets import (
     complete_events,
     negrisk_baskets,
 )
+from alpha_arena.arbitrage.cross_venue import (
+    KalshiBooks,
+    cross_venue_baskets,
+    kalshi_books_from_frame,
+    kalshi_books_from_snapshots,
+    load_kalshi_books,
+    load_pairs,
+    scan_cross_venue,
+)
+from alpha_arena.arbitrage.history import ArbitrageHistory, history
 from alpha_arena.arbitrage.scan import OPPORTUNITY_COLUMNS, scan, scan_arrays
 
 __all__ = [
@@ -27,10 +37,19 @@ __all__ = [
     "NEGRISK_BUY",
     "NEGRISK_SELL",
     "OPPORTUNITY_COLUMNS",
+    "ArbitrageHistory",
     "Baskets",
+    "KalshiBooks",
     "complement_baskets",
     "complete_events",
+    "cross_venue_baskets",
+    "history",
+    "kalshi_books_from_frame",
+    "kalshi_books_from_snapshots",
+    "load_kalshi_books",
+    "load_pairs",
     "negrisk_baskets",
     "scan",
     "scan_arrays",
+    "scan_cross_venue",
 ]

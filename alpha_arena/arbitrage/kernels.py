@@ -23,9 +23,12 @@ size 0. Legs name rows of those arrays, so one (tokens, levels) snapshot serves 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
+from alpha_arena.errors import ValidationError
 from alpha_arena.fees import kalshi_taker_fee, pm_taker_fee
 
 BUY = 0
@@ -33,6 +36,8 @@ SELL = 1
 VENUE_POLYMARKET = 0
 VENUE_KALSHI = 1
 _TIE = 1e-12
+_EDGE_SLACK = 1e-12
+"""A level is taken only if its marginal edge beats min_edge by more than float noise."""
 
 
 @njit(cache=True)
@@ -145,7 +150,7 @@ def walk_basket(
             u = left[k] * received_per_share(p, rates[k], venues[k], side)
             units = min(units, u)
         edge = 1.0 - value if side == BUY else value - 1.0
-        if not edge > min_edge:
+        if not edge > min_edge + _EDGE_SLACK:
             break
         exhausted = False
         for k in range(n):
@@ -189,7 +194,110 @@ def walk_basket(
     return sets, cash - sets, sets
 
 
+@njit(cache=True)
+def _scan_one(
+    b: int,
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+    legs: np.ndarray,
+) -> None:
+    """Walk basket b into row b of `out` (sets, profit, capital) and its rows of `legs`."""
+    lo = starts[b]
+    hi = starts[b + 1]
+    s, p, c = walk_basket(
+        px, sz, leg_rows[lo:hi], leg_rates[lo:hi], leg_venues[lo:hi], side, min_edge,
+        legs[0, lo:hi], legs[1, lo:hi], legs[2, lo:hi], legs[3, lo:hi],
+    )  # fmt: skip
+    out[0, b] = s
+    out[1, b] = p
+    out[2, b] = c
+
+
+@njit(cache=True)
+def _scan_serial(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+    legs: np.ndarray,
+) -> None:
+    """Every basket, one after the other (see `scan_baskets`)."""
+    for b in range(starts.size - 1):
+        _scan_one(b, px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
+
+
 @njit(cache=True, parallel=True)
+def _scan_parallel(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+    legs: np.ndarray,
+) -> None:
+    """Every basket, spread over numba's threads (see `scan_baskets`)."""
+    for b in prange(starts.size - 1):
+        _scan_one(b, px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
+
+
+def _book_arrays(px: np.ndarray, sz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    px = np.ascontiguousarray(px, dtype=np.float64)
+    sz = np.ascontiguousarray(sz, dtype=np.float64)
+    if px.ndim != 2 or px.shape != sz.shape:
+        raise ValidationError("books", "price and size arrays of one (rows, levels) shape",
+                              (px.shape, sz.shape))  # fmt: skip
+    return px, sz
+
+
+def _check_legs(
+    n_rows: int,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+) -> None:
+    """Refuse leg arrays a kernel would read out of bounds or divide by zero with."""
+    n = leg_rows.size
+    if leg_rates.size != n or leg_venues.size != n:
+        raise ValidationError("legs", f"{n} rates and venues", (leg_rates.size, leg_venues.size))
+    if n and (leg_rows.min() < 0 or leg_rows.max() >= n_rows):
+        raise ValidationError(
+            "leg_rows", f"book rows in [0, {n_rows})", (leg_rows.min(), leg_rows.max())
+        )
+    if not (np.isfinite(leg_rates).all() and ((leg_rates >= 0) & (leg_rates < 1)).all()):
+        raise ValidationError("leg_rates", "fee rates in [0, 1)", leg_rates)
+    if not np.isin(leg_venues, (VENUE_POLYMARKET, VENUE_KALSHI)).all():
+        raise ValidationError("leg_venues", "VENUE_POLYMARKET (0) or VENUE_KALSHI (1)", leg_venues)
+    if starts.size < 1 or starts[0] != 0 or starts[-1] != n or (np.diff(starts) < 1).any():
+        raise ValidationError("starts", f"increasing basket offsets from 0 to {n}", starts)
+    if side not in (BUY, SELL):
+        raise ValidationError("side", "BUY (0) or SELL (1)", side)
+    if not (math.isfinite(min_edge) and 0.0 <= min_edge < 1.0):
+        raise ValidationError("min_edge", "a number in [0, 1)", min_edge)
+
+
+PARALLEL_MIN_BASKETS = 512
+"""Below this many baskets a scan runs on one thread: waking the thread pool costs more."""
+
+
 def scan_baskets(
     px: np.ndarray,
     sz: np.ndarray,
@@ -200,30 +308,81 @@ def scan_baskets(
     side: int,
     min_edge: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Walk many baskets of one side at once (parallel over baskets).
+    """Walk many baskets of one side at once (parallel over baskets when there are many).
 
     Basket b owns legs `starts[b]:starts[b + 1]` of the leg arrays. Returns per basket
     (sets, profit, capital) and per leg (size, worst price, cash, fee); a basket with no
     opportunity has sets 0. Cash is USDC paid (buy, fees included) or received (sell,
     net of fees); fee is the USDC value of the venue's rounded fees.
     """
+    px, sz = _book_arrays(px, sz)
+    leg_rows = np.ascontiguousarray(leg_rows, dtype=np.int64)
+    leg_rates = np.ascontiguousarray(leg_rates, dtype=np.float64)
+    leg_venues = np.ascontiguousarray(leg_venues, dtype=np.int64)
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    _check_legs(px.shape[0], leg_rows, leg_rates, leg_venues, starts, side, min_edge)
     n_baskets = starts.size - 1
-    n_legs = leg_rows.size
-    sets = np.zeros(n_baskets)
-    profit = np.zeros(n_baskets)
-    capital = np.zeros(n_baskets)
-    leg_size = np.zeros(n_legs)
-    leg_worst = np.full(n_legs, np.nan)
-    leg_cash = np.zeros(n_legs)
-    leg_fee = np.zeros(n_legs)
-    for b in prange(n_baskets):
+    out = np.zeros((3, n_baskets))
+    legs = np.zeros((4, leg_rows.size))
+    kernel = _scan_parallel if n_baskets >= PARALLEL_MIN_BASKETS else _scan_serial
+    kernel(px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out, legs)
+    return out[0], out[1], out[2], legs[0], legs[1], legs[2], legs[3]
+
+
+@njit(cache=True, parallel=True)
+def _history_parallel(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+    out: np.ndarray,
+) -> None:
+    """Every basket at every snapshot of (times, rows, levels) books, parallel over baskets."""
+    for b in prange(starts.size - 1):
         lo = starts[b]
         hi = starts[b + 1]
-        s, p, c = walk_basket(
-            px, sz, leg_rows[lo:hi], leg_rates[lo:hi], leg_venues[lo:hi], side, min_edge,
-            leg_size[lo:hi], leg_worst[lo:hi], leg_cash[lo:hi], leg_fee[lo:hi],
-        )  # fmt: skip
-        sets[b] = s
-        profit[b] = p
-        capital[b] = c
-    return sets, profit, capital, leg_size, leg_worst, leg_cash, leg_fee
+        legs = np.empty((4, hi - lo))
+        for t in range(px.shape[0]):
+            s, p, c = walk_basket(
+                px[t], sz[t], leg_rows[lo:hi], leg_rates[lo:hi], leg_venues[lo:hi], side,
+                min_edge, legs[0], legs[1], legs[2], legs[3],
+            )  # fmt: skip
+            out[0, t, b] = s
+            out[1, t, b] = p
+            out[2, t, b] = c
+
+
+def scan_history(
+    px: np.ndarray,
+    sz: np.ndarray,
+    leg_rows: np.ndarray,
+    leg_rates: np.ndarray,
+    leg_venues: np.ndarray,
+    starts: np.ndarray,
+    side: int,
+    min_edge: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`scan_baskets` at every snapshot of (times, rows, levels) books in one call.
+
+    Returns (sets, profit, capital), each (times, baskets); per-leg details are not kept.
+    """
+    px = np.ascontiguousarray(px, dtype=np.float64)
+    sz = np.ascontiguousarray(sz, dtype=np.float64)
+    if px.ndim != 3 or px.shape != sz.shape:
+        raise ValidationError(
+            "books",
+            "price and size arrays of one (times, rows, levels) shape",
+            (px.shape, sz.shape),
+        )
+    leg_rows = np.ascontiguousarray(leg_rows, dtype=np.int64)
+    leg_rates = np.ascontiguousarray(leg_rates, dtype=np.float64)
+    leg_venues = np.ascontiguousarray(leg_venues, dtype=np.int64)
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    _check_legs(px.shape[1], leg_rows, leg_rates, leg_venues, starts, side, min_edge)
+    out = np.zeros((3, px.shape[0], starts.size - 1))
+    _history_parallel(px, sz, leg_rows, leg_rates, leg_venues, starts, side, min_edge, out)
+    return out[0], out[1], out[2]

@@ -87,11 +87,11 @@ def scan_arrays(
 
 def opportunities_table(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate opportunity tables and order them best first (largest profit)."""
-    return _sorted(list(frames))
+    return _sorted(frames)
 
 
-def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
+def _sorted(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f)]
     if not frames:
         return empty_opportunities()
     out = pd.concat(frames, ignore_index=True)
@@ -114,7 +114,7 @@ def _table(
     result: tuple[np.ndarray, ...],
     time_ns: int,
     min_edge: float,
-) -> pd.DataFrame:
+) -> pd.DataFrame | None:
     sets, profit, capital, leg_size, leg_worst, leg_cash, leg_fee = result
     with np.errstate(divide="ignore", invalid="ignore"):
         edge = np.where(sets > 0, profit / sets, 0.0)
@@ -149,7 +149,7 @@ def _table(
             }
         )
     if not rows:
-        return empty_opportunities()
+        return None
     frame = pd.DataFrame(rows, columns=list(OPPORTUNITY_COLUMNS))
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
     return frame

@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="run directory (default reports/<run-id>)"
     )
     parser.add_argument("--json", action="store_true", help="print the stats as JSON")
+    parser.add_argument(
+        "--report", action="store_true", help="also write tearsheet.png and report.html"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     parser.add_argument("--list", action="store_true", help="list the known strategies and exit")
     parser.add_argument(
@@ -97,7 +100,10 @@ def run_command(args: argparse.Namespace) -> int:
         params=params,
         run_id=run_id,
     )
-    result.write_report(out)
+    if args.report:
+        from alpha_arena.report import write_report
+
+        write_report(result, out)
     if args.json:
         print(result.to_json())
     elif not args.quiet:

@@ -13,31 +13,47 @@ import pandas as pd
 
 from alpha_arena.data import Dataset
 from alpha_arena.engine import RunRecord
-from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import ns_index
 from alpha_arena.types import Fill, Order
 
 SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("total_return", "Total return", "pct"),
     ("pnl", "PnL (USDC)", "money"),
-    ("final_equity", "Final equity (USDC)", "money"),
+    ("end_equity", "Final equity (USDC)", "money"),
     ("sharpe", "Sharpe (daily, ann.)", "num"),
     ("sortino", "Sortino (daily, ann.)", "num"),
     ("max_drawdown", "Max drawdown", "pct"),
     ("calmar", "Calmar", "num"),
-    ("win_rate", "Win rate", "pct"),
+    ("win_rate", "Win rate (per token)", "pct"),
     ("profit_factor", "Profit factor", "num"),
     ("trades", "Trades (fills)", "int"),
-    ("turnover", "Turnover (USDC)", "money"),
+    ("orders", "Orders", "int"),
+    ("rejected_orders", "Rejected orders", "int"),
+    ("turnover", "Turnover (x capital)", "num"),
     ("fees_paid", "Fees paid (USDC)", "money"),
-    ("exposure", "Time exposed", "pct"),
-    ("capital_locked", "Capital awaiting resolution", "money"),
-    ("brier", "Brier score", "num"),
-    ("brier_skill", "Brier skill vs market", "num"),
-    ("log_loss", "Log loss", "num"),
-    ("edge_gap", "Edge gap (paper − realized)", "money"),
+    ("exposure", "Time with positions", "pct"),
+    ("max_locked", "Max capital locked (USDC)", "money"),
+    ("forecast.n", "Forecasts scored", "int"),
+    ("forecast.brier", "Brier score", "num"),
+    ("forecast.brier_skill", "Brier skill vs market", "num"),
+    ("forecast.log_loss", "Log loss", "num"),
+    ("edge_gap.gap_usdc", "Edge gap: paper - real (USDC)", "money"),
+    ("edge_gap.gap_bps", "Edge gap (bps of notional)", "num"),
 )
 """(stats key, label, format) of the summary table, in order; missing keys are skipped."""
+
+
+_MISSING = object()
+
+
+def _lookup(stats: dict[str, Any], key: str) -> Any:
+    """`stats["a"]["b"]` for the key "a.b"; `_MISSING` when absent."""
+    value: Any = stats
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
 
 
 def _format(value: Any, kind: str) -> str:
@@ -140,6 +156,7 @@ class BacktestResult:
     forecast quality for strategies that stated probabilities, the realizable-vs-paper edge
     gap and `fill_model` notes on the simulator's assumptions. `equity`, `trades`, `orders`
     and `positions` are DataFrames; `run_dir` is where the files went (None if not written).
+    `alpha_arena.report.write_report(result, directory)` draws its tear sheet.
     """
 
     run_id: str
@@ -152,22 +169,14 @@ class BacktestResult:
     positions: pd.DataFrame
     record: RunRecord = field(repr=False)
     run_dir: Path | None = None
-    data: Dataset | None = field(default=None, repr=False)
+    dataset: Dataset | None = field(default=None, repr=False)
+    """The data replayed (for reports: prices under the trades, market categories)."""
 
-    def plot(self, path: str | Path | None = None) -> Any:
-        """The tear sheet as a matplotlib Figure (shown inline in Jupyter); `path` saves a PNG."""
-        from alpha_arena.report import tearsheet
+    def plot(self) -> Any:
+        """The tear sheet as a matplotlib Figure (Jupyter shows it inline)."""
+        from alpha_arena.report import tear_sheet
 
-        return tearsheet(self, path)
-
-    def write_report(self, directory: str | Path | None = None) -> dict[str, Path]:
-        """Write `tearsheet.png` and `report.html` (default: the run directory)."""
-        from alpha_arena.report import write_report
-
-        target = directory if directory is not None else self.run_dir
-        if target is None:
-            raise ValidationError("directory", "a folder (the result has no run_dir)", None)
-        return write_report(self, target)
+        return tear_sheet(self)
 
     def summary(self) -> str:
         """A plain-text table of the headline statistics and the fill-model notes."""
@@ -180,8 +189,9 @@ class BacktestResult:
             )
         width = max(len(label) for _, label, _ in SUMMARY_ROWS)
         for key, label, kind in SUMMARY_ROWS:
-            if key in self.stats:
-                lines.append(f"  {label:<{width}}  {_format(self.stats[key], kind):>14}")
+            value = _lookup(self.stats, key)
+            if value is not _MISSING:
+                lines.append(f"  {label:<{width}}  {_format(value, kind):>14}")
         for note in self.stats.get("fill_model", {}).get("notes", []):
             lines.append(f"  note: {note}")
         if self.run_dir is not None:
@@ -207,12 +217,12 @@ class BacktestResult:
     def write(self, directory: Path) -> None:
         """Write stats.json, equity.csv, trades.csv, orders.csv and positions.csv."""
         directory.mkdir(parents=True, exist_ok=True)
+        self.run_dir = directory
         (directory / "stats.json").write_text(self.to_json() + "\n", encoding="utf-8")
         self.equity.to_csv(directory / "equity.csv")
         self.trades.to_csv(directory / "trades.csv", index=False)
         self.orders.to_csv(directory / "orders.csv", index=False)
         self.positions.to_csv(directory / "positions.csv")
-        self.run_dir = directory
 
     def __repr__(self) -> str:
         return self.summary()

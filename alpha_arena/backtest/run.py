@@ -12,7 +12,9 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from alpha_arena.backtest.defaults import DEFAULT_LATENCY_MS, DEFAULT_STRATEGY
 from alpha_arena.backtest.inputs import check_number, resolve_data, resolve_strategy
@@ -30,6 +32,13 @@ from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.strategy import Strategy
 from alpha_arena.timeutil import from_ns
 from alpha_arena.types import OrderStatus
+
+if TYPE_CHECKING:
+    from alpha_arena.sim.portfolio import Portfolio
+
+
+PNL_EVERY_S = 300.0
+"""Seconds between PnL snapshots in metrics.db (the equity path itself is kept per step)."""
 
 
 def new_run_id(strategy: str, now: datetime | None = None) -> str:
@@ -92,14 +101,18 @@ def backtest(
             params=instance.params(),
             data_source=dataset.source,
             config={"capital": capital, "latency_ms": latency_ms, "seed": seed, "days": days},
+            pnl_every_s=PNL_EVERY_S,
         )
     broker = SimBroker(dataset, cash=capital, config=config)
-    engine = Engine(HistoricalFeed(dataset), instance, broker, risk=gate, sink=logger)
+    if logger is not None:
+        logger.attach(broker.portfolio)
+    sink = _Recorder(broker.portfolio, logger)
+    engine = Engine(HistoricalFeed(dataset), instance, broker, risk=gate, sink=sink)
     started = time.perf_counter()
     try:
         record = engine.run(progress=progress)
         elapsed = time.perf_counter() - started
-        stats = _stats(record, broker, dataset, capital)
+        stats = _stats(record, broker, dataset, capital, sink.locked)
         stats["run"] = _run_info(dataset, record, capital, latency_ms, seed, elapsed)
         if logger is not None:
             logger.finish(stats)
@@ -116,7 +129,7 @@ def backtest(
         orders=orders_frame(record.orders),
         positions=_positions(broker, dataset),
         record=record,
-        data=dataset,
+        dataset=dataset,
     )
     if run_dir is not None:
         result.write(run_dir)
@@ -167,28 +180,46 @@ def _run_info(
     }
 
 
-def _stats(record: RunRecord, broker: SimBroker, data: Dataset, capital: float) -> dict[str, Any]:
+class _Recorder:
+    """The engine's sink in a backtest: keeps the capital locked awaiting resolution at every
+    step (for the statistics) and forwards every event to the metrics logger, if any."""
+
+    def __init__(self, portfolio: Portfolio, logger: Any | None) -> None:
+        self._portfolio = portfolio
+        self._logger = logger
+        self.locked: list[float] = []
+
+    def equity(self, t_ns: int, cash: float, equity: float) -> None:
+        self.locked.append(self._portfolio.locked_capital(t_ns))
+        if self._logger is not None:
+            self._logger.equity(t_ns, cash, equity)
+
+    def __getattr__(self, name: str) -> Any:
+        """order, fill, settlement, decision, flush: the logger's, or nothing without one."""
+        if self._logger is None:
+            return lambda *args, **kwargs: None
+        return getattr(self._logger, name)
+
+
+def _stats(
+    record: RunRecord, broker: SimBroker, data: Dataset, capital: float, locked: list[float]
+) -> dict[str, Any]:
     """Performance, forecast quality, edge gap and fill-model notes of one run."""
     from alpha_arena import metrics
 
-    stats: dict[str, Any] = dict(
-        metrics.performance_stats(
-            record.times,
-            record.equity,
-            fills=record.fills,
-            settlements=record.settlements,
-            capital=capital,
-            positions_value=record.positions_value,
-            locked=record.positions_value,
-        )
+    stats: dict[str, Any] = metrics.performance_stats(
+        record.times,
+        record.equity,
+        capital=capital,
+        fills=record.fills,
+        settlements=record.settlements,
+        positions_value=record.positions_value,
+        locked=np.asarray(locked),
+        final_values=_final_values(broker),
     )
+    stats["capital_locked"] = broker.portfolio.locked_capital()
     stats["forecast"] = metrics.score_forecasts(record.forecasts, data)
-    stats["edge"] = metrics.edge_gap(record.fills, record.orders, data)
-    stats["final_equity"] = stats["end_equity"]
-    stats["capital_locked"] = stats["max_locked"]
-    for key in ("brier", "brier_skill", "log_loss"):
-        stats[key] = stats["forecast"][key]
-    stats["edge_gap"] = stats["edge"]["gap_usdc"]
+    stats["edge_gap"] = metrics.edge_gap(record.fills, record.orders, data)
     stats["fill_model"] = {
         "counts": broker.fill_model_counts(),
         "notes": broker.fill_model_notes(),
@@ -196,3 +227,9 @@ def _stats(record: RunRecord, broker: SimBroker, data: Dataset, capital: float) 
     stats["orders"] = len(record.orders)
     stats["rejected_orders"] = sum(o.status is OrderStatus.REJECTED for o in record.orders)
     return stats
+
+
+def _final_values(broker: SimBroker) -> dict[str, float]:
+    """Each held token's marked value at the end (open positions count in win rate)."""
+    positions = broker.portfolio.positions()
+    return {str(k): float(v) for k, v in positions["value"].items() if v != 0.0}

@@ -18,10 +18,20 @@ from alpha_arena.errors import AlphaArenaError
 COMMAND_MODULES: tuple[str, ...] = (
     "data",
     "markets",
-    "stats",
     "backtest",
+    "arbitrage",
+    "stats",
     "providers",
     "memory",
+    "run",
+    "kill",
+    "status",
+    "config",
+    "health",
+    "wallet",
+    "backup",
+    "restore",
+    "maintenance",
 )
 """Sub-command modules under `alpha_arena.cli`, in the order `--help` lists them."""
 

@@ -4,7 +4,7 @@ Bars are aligned on multiples of the bar length since the epoch and labelled by 
 start. OHLC come from the dataset's price panel (open = first non-NaN price in the bar,
 close = the last); with `use_trades=True` a bar that has trades takes its OHLC from them
 instead. Volume is always the traded size (shares) in the bar, 0 without trades.
-All of it is vectorized numpy (reduceat over contiguous segments).
+The panel pass is a numba kernel, parallel over bars; trades use numpy reduceat.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 
 from alpha_arena.data.dataset import Dataset
 from alpha_arena.errors import ValidationError
@@ -51,17 +52,33 @@ def _segments(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
 
 
-def _panel_ohlc(prices: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
-    rows = np.arange(prices.shape[0])[:, None]
-    valid = ~np.isnan(prices)
-    first = np.minimum.reduceat(np.where(valid, rows, prices.shape[0]), starts, axis=0)
-    last = np.maximum.reduceat(np.where(valid, rows, -1), starts, axis=0)
-    empty = last < 0
-    cols = np.arange(prices.shape[1])
-    opened = np.where(empty, np.nan, prices[np.minimum(first, prices.shape[0] - 1), cols])
-    closed = np.where(empty, np.nan, prices[np.maximum(last, 0), cols])
-    high = np.fmax.reduceat(prices, starts, axis=0)
-    low = np.fmin.reduceat(prices, starts, axis=0)
+@njit(cache=True, parallel=True)
+def _panel_ohlc(
+    prices: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """NaN-skipping open/high/low/close of each row segment, one bar per thread."""
+    n_rows, n_cols = prices.shape
+    n_bars = starts.size
+    opened = np.full((n_bars, n_cols), np.nan)
+    high = np.full((n_bars, n_cols), np.nan)
+    low = np.full((n_bars, n_cols), np.nan)
+    closed = np.full((n_bars, n_cols), np.nan)
+    for b in prange(n_bars):
+        end = starts[b + 1] if b + 1 < n_bars else n_rows
+        for r in range(starts[b], end):
+            for c in range(n_cols):
+                x = prices[r, c]
+                if np.isnan(x):
+                    continue
+                if np.isnan(opened[b, c]):
+                    opened[b, c] = x
+                    high[b, c] = x
+                    low[b, c] = x
+                elif x > high[b, c]:
+                    high[b, c] = x
+                elif x < low[b, c]:
+                    low[b, c] = x
+                closed[b, c] = x
     return opened, high, low, closed
 
 

@@ -204,11 +204,18 @@ def _prices(
 ) -> np.ndarray:
     """The (time, token) mid panel, YES then NO of each market, NaN outside each life.
 
-    In a neg-risk episode the event's favourite is moved so the YES mids sum to
+    A neg-risk event's favourite takes the rounding residual, so its YES mids sum to
+    exactly 1; in an episode the favourite is moved instead so they sum to
     1 + gap (rich: bids sum above 1) or 1 + gap - K ticks (cheap: with one-tick books,
     the asks sum to 1 + gap < 1).
     """
     yes = on_tick_round(prob, layout.tick)
+    for e in range(int(layout.event.max()) + 1):  # the favourite absorbs the rounding
+        cols = np.flatnonzero(layout.event == e)
+        block = yes[:, cols]
+        favourite = np.argmax(block, axis=1)
+        block[np.arange(block.shape[0]), favourite] += 1.0 - block.sum(axis=1)
+        yes[:, cols] = on_tick_round(block, layout.tick[cols])
     for cols, first, end, gap in baskets:
         tick = layout.tick[cols[:1]]
         block = yes[first:end][:, cols]
@@ -285,7 +292,7 @@ def _trades(
     rate = rng.lognormal(np.log(30.0), 0.8, first.size)
     counts = rng.poisson(rate * life_days)
     market = np.repeat(np.arange(first.size), counts)
-    row = rng.integers(first[market], last[market] + 1)
+    row = rng.integers(first[market], np.maximum(last[market], first[market] + 1))
     token = 2 * market + (rng.random(market.size) < 0.4)
     buy = rng.random(market.size) < 0.5
     snap = row // book_every

@@ -321,13 +321,16 @@ def _read_books(root: Path, token_ids: pd.Index, grid: np.ndarray) -> BookPanel 
         .with_columns(pl.lit(col, pl.Int64).alias("col"))
         for col, path in files
     ]
-    heads = pl.concat(
-        [scan.select(pl.col("ts").unique(), pl.col("level").max()) for scan in scans],
-        how="vertical_relaxed",
-    ).collect()
+    heads = (
+        pl.concat([scan.select("ts", "level") for scan in scans], how="vertical_relaxed")
+        .group_by("ts")
+        .agg(pl.col("level").max())
+        .sort("ts")
+        .collect()
+    )
     if not heads.height:
         return None
-    times = np.unique(heads["ts"].to_numpy())
+    times = heads["ts"].to_numpy()
     levels = 1 + int(heads["level"].max())
     shape = (times.size, len(token_ids), levels)
     arrays = {
@@ -337,20 +340,22 @@ def _read_books(root: Path, token_ids: pd.Index, grid: np.ndarray) -> BookPanel 
         "ask_sz": np.zeros(shape),
     }
     present = np.zeros(shape[:2], dtype=bool)
+    cells = {name: array.reshape(-1, shape[2]) for name, array in arrays.items()}
     for i in range(0, len(files), _BOOK_FILES_PER_READ):
         frame = pl.concat(scans[i : i + _BOOK_FILES_PER_READ], how="vertical_relaxed").collect()
-        rows = np.searchsorted(times, frame["ts"].to_numpy())
-        cols = frame["col"].to_numpy()
-        level = frame["level"].to_numpy().astype(np.int64)
+        cell = np.searchsorted(times, frame["ts"].to_numpy()) * shape[1] + frame["col"].to_numpy()
+        flat = cell * shape[2] + frame["level"].to_numpy().astype(np.int64)
         for name, array in arrays.items():
-            array[rows, cols, level] = frame[name].to_numpy()
-        present[rows, cols] = True
+            array.ravel()[flat] = frame[name].to_numpy()
+        present.ravel()[cell] = True
     # carry each token's last snapshot forward over the other tokens' snapshot times
     held = np.where(present, np.arange(times.size)[:, None], -1)
     np.maximum.accumulate(held, axis=0, out=held)
     gap_rows, gap_cols = np.nonzero((held >= 0) & ~present)
-    for array in arrays.values():
-        array[gap_rows, gap_cols, :] = array[held[gap_rows, gap_cols], gap_cols, :]
+    source = held[gap_rows, gap_cols] * shape[1] + gap_cols
+    target = gap_rows * shape[1] + gap_cols
+    for view in cells.values():
+        view[target] = view[source]
     return BookPanel(times, **arrays)
 
 

@@ -54,7 +54,7 @@ def token_pnl(
         pnl[fill.token_id] = pnl.get(fill.token_id, 0.0) + fill.cash_delta
     for settlement in settlements:
         pnl[settlement.token_id] = pnl.get(settlement.token_id, 0.0) + settlement.cash
-    for token, value in (final_values or {}).items():
+    for token, value in final_values.items() if final_values is not None else ():
         if token in pnl:
             pnl[token] += float(value)
     return pd.Series(pnl, dtype=float).sort_index()

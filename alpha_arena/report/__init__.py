@@ -1,21 +1,45 @@
-"""Tear sheets of a finished backtest: a PNG figure and a self-contained HTML page.
+"""Tear sheets and HTML reports of a run (matplotlib, rendered off-screen with Agg).
 
-`tearsheet(result)` draws the figure (equity and drawdown, exposure and capital locked,
-PnL by market and by category, trade markers on price, calibration when the strategy stated
-probabilities); `write_report(result, directory)` writes `tearsheet.png` and `report.html`
-(the PNG embedded as base64 next to the statistics, fees and edge-gap tables; no external
-URLs). `result.plot()` on a `BacktestResult` is `tearsheet(result)`.
+`write_report(result, directory, dataset=...)` writes `tearsheet.png` and `report.html`;
+`tear_sheet(report_input(result, dataset))` returns the matplotlib Figure (Jupyter shows it).
+matplotlib loads only when a figure is drawn.
 """
 
-from alpha_arena.report.figure import tearsheet
-from alpha_arena.report.html import render_html, write_report
-from alpha_arena.report.tables import pnl_by_category, pnl_by_market, pnl_by_token
+from alpha_arena.report.html import render_html
+from alpha_arena.report.inputs import ReportInput, as_input, report_input
+from alpha_arena.report.plots import (
+    drawdown_series,
+    plot_calibration,
+    plot_drawdown,
+    plot_equity,
+    plot_exposure,
+    plot_fees_edge,
+    plot_pnl_by_category,
+    plot_pnl_by_market,
+    plot_trades,
+    thin,
+)
+from alpha_arena.report.sheet import png_bytes, tear_sheet
+from alpha_arena.report.write import HTML_NAME, PNG_NAME, write_report
 
 __all__ = [
-    "pnl_by_category",
-    "pnl_by_market",
-    "pnl_by_token",
+    "HTML_NAME",
+    "PNG_NAME",
+    "ReportInput",
+    "as_input",
+    "drawdown_series",
+    "plot_calibration",
+    "plot_drawdown",
+    "plot_equity",
+    "plot_exposure",
+    "plot_fees_edge",
+    "plot_pnl_by_category",
+    "plot_pnl_by_market",
+    "plot_trades",
+    "png_bytes",
     "render_html",
-    "tearsheet",
+    "report_input",
+    "tear_sheet",
+    "thin",
     "write_report",
 ]

@@ -11,7 +11,11 @@ from typing import Any
 from alpha_arena.errors import ConfigError
 
 _ALIASES = {
+    "max_position_size": "max_position_usdc",
     "max_position_size_usdc": "max_position_usdc",
+    "max_total_exposure": "max_total_exposure_usdc",
+    "daily_loss_limit": "daily_loss_limit_usdc",
+    "max_single_trade": "max_single_trade_usdc",
     "rate_limit_orders_per_minute": "max_orders_per_minute",
 }
 """Key names of the operations manual's `risk:` section mapped onto ours."""

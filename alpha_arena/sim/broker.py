@@ -218,6 +218,26 @@ class SimBroker:
         self._portfolio.now_ns = now
         return events
 
+    def observe(self, dataset: Dataset) -> None:
+        """Continue over a grown copy of the dataset (live paper trading: more rows, same tokens).
+
+        The per-token arrays and the venue's liquidity index are rebuilt from it; orders,
+        the account and the liquidity already taken carry over.
+        """
+        if dataset is self.dataset:
+            return
+        if not np.array_equal(dataset.token_ids, self.dataset.token_ids):
+            raise ValidationError("dataset", "the same tokens in the same order", dataset.n_tokens)
+        taken = self._venue.taken
+        self.dataset = dataset
+        self._portfolio.observe(dataset)
+        self._venue = VenueState(dataset, self.config)
+        self._venue.taken.update(taken)
+        self._resolve_due = np.where(np.isnan(dataset.payout), NEVER, dataset.resolve_ns)
+        waiting = self._resolve_due[~self._settled]
+        self._next_settle = int(waiting.min()) if waiting.size else NEVER
+        self._resting_arrays = None
+
     # ----- account actions (split, merge, convert) ----------------------------------------------
 
     def split(self, market_id: str, amount: float, now_ns: int) -> None:

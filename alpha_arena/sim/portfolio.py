@@ -50,6 +50,10 @@ class Portfolio:
         self._value = 0.0
         self.now_ns = int(dataset.times[0]) if dataset.n_times else 0
 
+    def observe(self, dataset: Dataset) -> None:
+        """Follow a grown copy of the same dataset (same tokens): lookups use the new one."""
+        self._data = dataset
+
     # ----- lookups and valuation -----------------------------------------------------------
 
     @property

@@ -42,7 +42,8 @@ class VenueState:
         self.dataset = dataset
         self.config = config
         self._half_default = config.default_spread / 2.0
-        self._taken: dict[tuple, np.ndarray] = {}
+        self.taken: dict[tuple, np.ndarray] = {}
+        """Shares already taken per (model, row, token, side) snapshot or bar."""
         self.trades = self._index_trades()
         self.book_tokens = self._tokens_with_books()
         by_trades = np.zeros(dataset.n_tokens, dtype=bool)
@@ -133,7 +134,7 @@ class VenueState:
         return float(quote.px[0])
 
     def _net(self, quote: Quote) -> Quote:
-        taken = self._taken.get(quote.key)
+        taken = self.taken.get(quote.key)
         if taken is not None:
             quote.sz = np.maximum(quote.sz - taken, 0.0)
         return quote
@@ -141,13 +142,13 @@ class VenueState:
     def consume(self, quote: Quote, take: np.ndarray) -> None:
         """Remove what an order took from this snapshot (or bar) for later orders on it."""
         key = quote.key
-        stale = [k for k in self._taken if k[0] == key[0] and k[1] != key[1]]
+        stale = [k for k in self.taken if k[0] == key[0] and k[1] != key[1]]
         for k in stale:
-            del self._taken[k]
-        if key in self._taken:
-            self._taken[key] = self._taken[key] + take
+            del self.taken[k]
+        if key in self.taken:
+            self.taken[key] = self.taken[key] + take
         else:
-            self._taken[key] = take.copy()
+            self.taken[key] = take.copy()
 
     def queue_at(self, col: int, is_buy: bool, limit: float, t: int) -> float:
         """Shares queued at `limit` on the order's own side of the book at `t`."""

@@ -52,7 +52,7 @@ class Context:
         self._engine = engine
         self.k = -1
         self.now_ns = 0
-        self._cache: dict[Any, np.ndarray] = {}
+        self._cache: dict[Any, tuple[tuple[int, int], np.ndarray]] = {}
         self._markets_key: tuple[int, int] | None = None
         self._markets: pd.DataFrame | None = None
 
@@ -194,13 +194,14 @@ class Context:
         `alpha_arena.indicators` is). `alpha_arena.analysis.lookahead` checks that it is.
         """
         data = self._data
-        full_key = (key, data.n_times, data.n_tokens)
-        if full_key not in self._cache:
+        shape = (data.n_times, data.n_tokens)
+        cached = self._cache.get(key)
+        if cached is None or cached[0] != shape:
             out = np.asarray(fn(data.prices))
             if out.shape[0] != data.n_times:
                 raise ValidationError(f"precompute {key!r}", f"{data.n_times} rows", out.shape)
-            self._cache[full_key] = out
-        return _readonly(self._cache[full_key][self.k])
+            cached = self._cache[key] = (shape, out)  # a live panel grows: keep only the latest
+        return _readonly(cached[1][self.k])
 
     def indicator(self, name: str, **params: Any) -> np.ndarray:
         """Row `now` of an `alpha_arena.indicators` function applied to the price panel."""

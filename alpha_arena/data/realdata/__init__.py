@@ -16,7 +16,9 @@ from typing import Any
 from alpha_arena.data.cachedir import build_atomically
 from alpha_arena.data.dataset import Dataset
 from alpha_arena.data.realdata import elections, mlb
+from alpha_arena.data.sample import cache_root
 from alpha_arena.data.store import read_dataset, write_meta
+from alpha_arena.errors import DataError
 
 IMPORT_VERSION = 1
 """Bump when an importer's output changes, so cached imports are rebuilt."""
@@ -49,9 +51,6 @@ def fingerprint(root: Path) -> str:
 
 def import_folder(root: Path | str, *, cache: Path | str | None = None, **options: Any) -> Dataset:
     """The Dataset of a known real-data folder (imported once into the cache)."""
-    from alpha_arena.data.sample import cache_root
-    from alpha_arena.errors import DataError
-
     root = Path(root).resolve()
     name = recognise(root)
     if name is None:

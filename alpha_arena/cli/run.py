@@ -1,0 +1,79 @@
+"""`alpha-arena run`: the live runner (paper by default; `--live` plus `live.confirm` for real)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `run` sub-command."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run a strategy live (paper trading unless --live and live.confirm)",
+        description="Poll the configured markets every --interval seconds and trade a "
+        "strategy through the engine's risk gate. Paper trading is the default.",
+    )
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between cycles")
+    parser.add_argument("--strategy", help="registered strategy name (overrides the config)")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="K=V", help="strategy parameter"
+    )
+    parser.add_argument("--config", default="config.yaml", help="path of config.yaml")
+    parser.add_argument("--live", action="store_true", help="send real orders (needs confirm)")
+    parser.add_argument("--once", action="store_true", help="run one cycle and exit")
+    parser.add_argument("--max-cycles", type=int, help="stop after this many cycles")
+    parser.add_argument(
+        "--shard", metavar="I/N", help="trade every N-th configured market from the I-th (0-based)"
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import logging
+
+    from alpha_arena.backtest.inputs import resolve_strategy
+    from alpha_arena.errors import ConfigError
+    from alpha_arena.live.runner import LiveRunner
+    from alpha_arena.live.settings import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = load_settings(args.config)
+    if args.shard:
+        index, sep, count = args.shard.partition("/")
+        if not (sep and index.isdigit() and count.isdigit()):
+            raise ConfigError(f"--shard: expected I/N such as 0/4, got {args.shard!r}")
+        settings = settings.shard(int(index), int(count))
+    name = args.strategy or settings.strategy
+    if not name:
+        raise ConfigError("strategy: give --strategy NAME or strategy.name in the config")
+    params = dict(settings.params) if name == settings.strategy else {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--param: expected K=V, got {item!r}")
+        params[key] = value
+    if args.max_cycles is not None and args.max_cycles < 1:
+        raise ConfigError(f"--max-cycles: expected a count >= 1, got {args.max_cycles}")
+    if args.interval < 0:
+        raise ConfigError(f"--interval: expected seconds >= 0, got {args.interval}")
+    strategy = resolve_strategy(name, params, 0)
+    runner = LiveRunner(settings, strategy, live=args.live, interval=args.interval)
+    summary = runner.run(max_cycles=1 if args.once else args.max_cycles)
+    cycles = summary.cycle_seconds
+    print(
+        json.dumps(
+            {
+                "run_id": summary.run_id,
+                "mode": summary.mode,
+                "cycles": summary.cycles,
+                "orders": summary.orders,
+                "errors": summary.errors,
+                "mean_cycle_seconds": sum(cycles) / len(cycles) if cycles else None,
+                "stopped_by": summary.stopped_by,
+                "kill_switch": summary.kill_switch,
+                "reconcile": summary.reconcile,
+            }
+        )
+    )
+    return 0

@@ -1,0 +1,186 @@
+"""The typed sections of `config.yaml`: one frozen dataclass per section, checked per field.
+
+Each field's metadata holds its checker; `build_section` reads a YAML mapping into the
+dataclass, recording a `Problem` for every unknown key and bad value instead of stopping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from alpha_arena.config import checks as c
+from alpha_arena.config.problems import Problems
+
+PROVIDERS = ("anthropic", "openai", "google")
+SEVERITIES = ("info", "warning", "critical")
+CHANNELS = ("slack", "telegram", "email", "log")
+
+
+def _f(check: c.Checker, default: Any) -> Any:
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"check": check})
+    return field(default=default, metadata={"check": check})
+
+
+def _routes(value: Any) -> dict[str, tuple[str, ...]]:
+    """A mapping of severity to a list of channels."""
+    routes = c.mapping(value)
+    channels = c.list_of(c.one_of(*CHANNELS))
+    out = {}
+    for severity, names in routes.items():
+        if severity not in SEVERITIES:
+            raise c.CheckError("severities among " + ", ".join(SEVERITIES))
+        try:
+            out[severity] = channels(names)
+        except c.CheckError as exc:
+            raise c.CheckError(f"{severity}: {exc}") from None
+    return out
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """`llm:` providers in preference order, and the ones to fall back to on failure."""
+
+    providers: tuple[str, ...] = _f(c.list_of(c.one_of(*PROVIDERS), non_empty=True), ("anthropic",))
+    fallback: tuple[str, ...] = _f(c.list_of(c.one_of(*PROVIDERS)), ())
+    timeout_seconds: float = _f(c.positive, 60.0)
+    max_retries: int = _f(c.non_negative_int, 3)
+    cache: bool = _f(c.boolean, True)
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """`agent:` the trading loop: seconds between cycles and paper (dry-run) or real."""
+
+    interval: int = _f(c.positive_int, 60)
+    dry_run: bool = _f(c.boolean, True)
+    strategy: str | None = _f(c.optional(c.text), None)
+    max_markets_per_cycle: int = _f(c.positive_int, 100)
+
+
+@dataclass(frozen=True)
+class AgentsConfig:
+    """`agents:` the model each LLM agent role uses (None: the provider's default)."""
+
+    research_model: str | None = _f(c.optional(c.text), None)
+    risk_model: str | None = _f(c.optional(c.text), None)
+    execution_model: str | None = _f(c.optional(c.text), None)
+    sentiment_model: str | None = _f(c.optional(c.text), None)
+    summary_model: str | None = _f(c.optional(c.text), None)
+
+
+@dataclass(frozen=True)
+class MarketsConfig:
+    """`markets:` explicit condition ids and/or a screen over categories, volume, liquidity."""
+
+    ids: tuple[str, ...] = _f(c.list_of(c.text), ())
+    categories: tuple[str, ...] = _f(c.list_of(c.text), ())
+    min_volume: float = _f(c.non_negative, 0.0)
+    min_liquidity: float = _f(c.non_negative, 0.0)
+    max_markets: int = _f(c.positive_int, 100)
+
+
+@dataclass(frozen=True)
+class PerformanceConfig:
+    """`performance:` the cycle time budget (the manual's 30 s) and worker count."""
+
+    max_cycle_seconds: float = _f(c.positive, 30.0)
+    workers: int = _f(c.positive_int, 2)
+    cache_ttl_seconds: float = _f(c.non_negative, 60.0)
+
+
+@dataclass(frozen=True)
+class CostLimits:
+    """`cost_limits:` LLM spend caps in USD, and the share of a cap that raises an alert."""
+
+    daily: float | None = _f(c.optional(c.positive), None)
+    monthly: float | None = _f(c.optional(c.positive), None)
+    alert_threshold: float = _f(c.fraction, 0.8)
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    """`strategy:` the registered strategy the runner trades, and its parameters."""
+
+    name: str | None = _f(c.optional(c.text), None)
+    params: dict[str, Any] = _f(c.mapping, {})  # noqa: RUF009 (_f returns a field())
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """`live:` venue endpoints and the real-money gate (`confirm` AND `--live`)."""
+
+    confirm: bool = _f(c.boolean, False)
+    clob_url: str = _f(c.url, "https://clob.polymarket.com")
+    gamma_url: str = _f(c.url, "https://gamma-api.polymarket.com")
+    chain_id: int = _f(c.positive_int, 137)
+    signature_type: int = _f(c.one_of(0, 1, 2), 0)
+    funder: str | None = _f(c.optional(c.pattern(r"0x[0-9a-fA-F]{40}", "an 0x address")), None)
+    clock: str = _f(c.one_of("local", "server"), "local")
+    stale_after: int = _f(c.positive_int, 3)
+    paper_cash: float = _f(c.positive, 10_000.0)
+    state_dir: str = _f(c.text, "state")
+    rate_per_minute: float = _f(c.positive, 3_000.0)
+
+
+@dataclass(frozen=True)
+class OpsConfig:
+    """`ops:` where the operational files live (relative to the config file) and thresholds."""
+
+    metrics_db: str = _f(c.text, "state/metrics.db")
+    memory_db: str = _f(c.text, "state/memory.db")
+    decision_log: str = _f(c.text, "state/decisions.jsonl")
+    journal_db: str = _f(c.text, "state/orders.db")
+    pid_file: str = _f(c.text, "state/alpha-arena.pid")
+    audit_log: str = _f(c.text, "state/audit.jsonl")
+    backup_dir: str = _f(c.text, "backups")
+    prometheus_host: str = _f(c.text, "127.0.0.1")
+    prometheus_port: int = _f(c.port, 9108)
+    exchange_url: str | None = _f(c.optional(c.url), None)
+    max_decision_age_seconds: float | None = _f(c.optional(c.positive), None)
+    min_free_disk_mb: float = _f(c.non_negative, 500.0)
+    min_free_memory_mb: float = _f(c.non_negative, 200.0)
+    memory_days: int = _f(c.positive_int, 90)
+    polygon_rpc_url: str | None = _f(c.optional(c.url), None)
+    collateral_address: str = _f(
+        c.pattern(r"0x[0-9a-fA-F]{40}", "an 0x address"),
+        "0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174",
+    )
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """`alerts:` channels per severity, a per-channel hourly cap and a duplicate window."""
+
+    routes: dict[str, tuple[str, ...]] = _f(  # noqa: RUF009 (_f returns a field())
+        _routes, {"info": ("log",), "warning": ("log", "slack"), "critical": ("log", "slack")}
+    )
+    rate_limit_per_hour: int = _f(c.positive_int, 30)
+    dedup_seconds: float = _f(c.non_negative, 900.0)
+
+
+S = TypeVar("S")
+
+
+def build_section(cls: type[S], raw: Any, path: str, problems: Problems) -> S:
+    """`cls` from a YAML mapping: defaults for absent keys, a problem per bad or unknown key."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        problems.add(path, "a mapping", raw)
+        raw = {}
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        f = fields.get(str(key))
+        if f is None:
+            problems.add(f"{path}.{key}", "a known key (" + ", ".join(fields) + ")", value)
+            continue
+        try:
+            values[f.name] = f.metadata["check"](value)
+        except c.CheckError as exc:
+            problems.add(f"{path}.{key}", str(exc), value)
+    return cls(**values)

@@ -1,0 +1,1 @@
+"""The live world: `LiveFeed` (REST polling), `LiveRunner` (the cycle loop), settings, logs."""

@@ -1,0 +1,211 @@
+"""The live runner: the backtest's engine, strategy and risk gate on the live feed and broker.
+
+One cycle = one feed poll + one `Engine.step` (broker events, marks, risk, the strategy's
+decision, orders through the gate). Paper trading is the default; real orders need
+`live=True` and `confirm: true` in the config. SIGTERM and SIGINT end the run after the
+current cycle (logs flushed, exit 0). Decisions, orders, fills and equity go to the
+`MetricsLogger` (mode "live" or "paper": every decision on disk before the next step) in
+the state directory. The kill switch (config flag, the kill file, or
+`alpha-arena kill`) blocks every order and cancels open ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alpha_arena.brokers.journal import OrderJournal
+from alpha_arena.brokers.paper import PaperBroker
+from alpha_arena.data.http import RetryPolicy
+from alpha_arena.data.polymarket import PolymarketClient
+from alpha_arena.engine import Engine
+from alpha_arena.errors import AlphaArenaError, ApiError, ConfigError
+from alpha_arena.live.feed import LiveFeed, server_clock
+from alpha_arena.live.guard import StaleGuard
+from alpha_arena.live.settings import LiveSettings, private_key
+from alpha_arena.metrics import MetricsLogger
+from alpha_arena.risk import KillSwitch, RiskManager
+from alpha_arena.sim import SimConfig
+from alpha_arena.strategy.base import Strategy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What a run did: cycles, seconds per cycle, orders placed, why it stopped."""
+
+    run_id: str
+    mode: str
+    cycles: int = 0
+    cycle_seconds: list[float] = field(default_factory=list)
+    orders: int = 0
+    stopped_by: str = ""
+    kill_switch: str = ""
+    errors: int = 0
+    reconcile: dict[str, int] = field(default_factory=dict)
+
+
+def repair_jsonl(path: Path) -> None:
+    """Cut a torn last line (no newline: a `kill -9` mid-write) so the log stays parseable."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as stream:
+            stream.truncate(data.rfind(b"\n") + 1)
+
+
+class LiveRunner:
+    """Runs `strategy` on the markets of `settings`, paper or (with `live`) on the CLOB.
+
+    `on_alert` receives operator alerts (stale feed, kill switch, failed cycles); `retry`
+    is the REST retry policy of the feed's client (429/5xx back off and retry).
+    """
+
+    def __init__(
+        self,
+        settings: LiveSettings,
+        strategy: Strategy,
+        *,
+        live: bool = False,
+        interval: float = 60.0,
+        on_alert: Callable[[str], None] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if live and not settings.confirm:
+            raise ConfigError(
+                "live.confirm: real orders need `confirm: true` in the config as well as --live"
+            )
+        self.settings = settings
+        self.strategy = strategy
+        self.live = live
+        self.interval = interval
+        self.on_alert = on_alert or (lambda message: log.warning("ALERT %s", message))
+        self.run_id = f"r{time.time_ns() // 1_000_000:x}"
+        self.summary = RunSummary(self.run_id, "live" if live else "paper")
+        self._stopping = False
+        self.retry = retry or RetryPolicy()
+        self._rng = random.Random()
+        self.client = PolymarketClient(
+            gamma_url=settings.gamma_url,
+            clob_url=settings.clob_url,
+            rate_per_minute=settings.rate_per_minute,
+            retry=self.retry,
+        )
+        clock = server_clock(self.client) if settings.clock == "server" else time.time_ns
+        self.feed = LiveFeed(
+            self.client,
+            settings.markets,
+            interval=interval,
+            stale_after=settings.stale_after,
+            clock=clock,
+            on_stale=lambda token, age: self.on_alert(
+                f"stale feed: no fresh book for {token} in {age:.0f} s"
+            ),
+        )
+
+    def _broker(self) -> Any:
+        settings = self.settings
+        dataset = lambda: self.feed.dataset  # noqa: E731
+        if not self.live:
+            return PaperBroker(dataset, settings.paper_cash, SimConfig(latency_ms=0.0))
+        from alpha_arena.brokers.clob import ClobBroker, ClobSettings
+
+        journal = OrderJournal(settings.state_dir / "orders.db")
+        broker = ClobBroker(
+            dataset,
+            private_key(),
+            journal,
+            ClobSettings(
+                settings.clob_url, settings.chain_id, settings.signature_type, settings.funder
+            ),
+        )
+        self.summary.reconcile = self._retrying("reconcile", broker.reconcile)
+        return broker
+
+    def _retrying(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Call `fn`, retrying 429/5xx/network failures with the REST retry policy's backoff."""
+        policy = self.retry
+        attempt = 1
+        while True:
+            try:
+                return fn()
+            except ApiError as exc:
+                transient = exc.status is None or exc.status == 429 or exc.status >= 500
+                if not transient or attempt >= policy.max_attempts:
+                    raise
+                self.on_alert(f"{what} failed, retrying: {exc}")
+                time.sleep(policy.backoff(attempt, self._rng))
+                attempt += 1
+
+    def stop(self, *_: Any) -> None:
+        """Finish the current cycle, then end the run (the SIGTERM handler)."""
+        self._stopping = True
+        self.summary.stopped_by = self.summary.stopped_by or "signal"
+        self.feed.stop()
+
+    def run(self, *, max_cycles: int | None = None) -> RunSummary:
+        """Cycle until stopped, or for `max_cycles` cycles."""
+        previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        settings = self.settings
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        repair_jsonl(settings.state_dir / "decisions.jsonl")
+        sink = MetricsLogger(
+            settings.state_dir,
+            run_id=self.run_id,
+            mode=self.summary.mode,
+            strategy=self.strategy.name or type(self.strategy).__name__,
+            params=dataclasses.asdict(self.strategy),
+            data_source="polymarket live",
+            config={"markets": settings.markets, "interval": self.interval},
+        )
+        try:
+            snapshots = iter(self.feed)
+            first = next(snapshots, None)
+            if first is None:
+                return self.summary
+            broker = StaleGuard(self._broker(), self.feed.stale_tokens)
+            sink.attach(broker.portfolio)
+            limits = settings.risk
+            risk = RiskManager(limits, KillSwitch(limits.kill_switch, settings.kill_file))
+            engine = Engine(
+                self.feed, self.strategy, broker, risk=risk, sink=sink, on_error="log",
+                order_prefix=f"{self.run_id}-",
+            )  # fmt: skip
+            snapshot = first
+            while snapshot is not None:
+                started = time.perf_counter()
+                try:
+                    engine.step(snapshot)
+                except AlphaArenaError as exc:
+                    self.summary.errors += 1
+                    self.on_alert(f"cycle failed, retrying next cycle: {exc}")
+                self.summary.cycle_seconds.append(time.perf_counter() - started)
+                self.summary.cycles += 1
+                reason = risk.kill_switch.tripped()
+                if reason and not self.summary.kill_switch:
+                    self.on_alert(f"kill switch: {reason}")
+                    self.summary.kill_switch = reason
+                if max_cycles is not None and self.summary.cycles >= max_cycles:
+                    self.summary.stopped_by = self.summary.stopped_by or "max cycles"
+                    break
+                if self._stopping:
+                    break
+                snapshot = next(snapshots, None)
+            engine.finish()
+            self.summary.orders = len(engine.orders)
+            sink.finish({"cycles": self.summary.cycles, "orders": self.summary.orders})
+            return self.summary
+        finally:
+            sink.close()
+            self.client.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics, health checks, alerts, the audit log, backups."""
