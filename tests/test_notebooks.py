@@ -21,7 +21,7 @@ def test_notebook_runs(path, sample_dir, monkeypatch):
 
     monkeypatch.setenv("ALPHA_ARENA_CACHE", str(sample_dir.parent))
     monkeypatch.setenv("AA_DAYS", "1")
-    monkeypatch.setenv("AA_MARKETS", "8")
+    monkeypatch.setenv("AA_MARKETS", "20")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     notebook = nbformat.read(path, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")

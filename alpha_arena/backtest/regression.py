@@ -52,7 +52,14 @@ class Case:
 
 
 CASES: tuple[Case, ...] = (
-    Case("momentum-last-day", "momentum", "2025-02-15T00:00Z", "2025-02-16T00:00Z", 20),
+    Case(
+        "momentum-last-day",
+        "momentum",
+        "2025-02-15T00:00Z",
+        "2025-02-16T00:00Z",
+        60,
+        {"fast": 10, "slow": 120, "threshold": 0.1},
+    ),
     Case("mean-reversion-last-day", "mean_reversion", "2025-02-15T00:00Z", "2025-02-16T00:00Z", 20),
     Case(
         "favourite-longshot-last-day",
@@ -66,7 +73,7 @@ CASES: tuple[Case, ...] = (
         "momentum",
         "2025-02-15T00:00Z",
         "2025-02-16T00:00Z",
-        10,
+        20,
         {"fast": 5, "slow": 60, "threshold": 0.05},
     ),
     Case(
