@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,8 @@ import pytest
 import alpha_arena as aa
 from alpha_arena.errors import ValidationError
 from alpha_arena.experiments import grid_params, random_params, sweep, walk_forward, windows
+from alpha_arena.sim.vectorized import simulate_signals
+from alpha_arena.strategy import Strategy
 from tests.factories import make_dataset
 
 GRID = {"fast": [2, 4], "slow": [10, 20], "threshold": [0.0]}
@@ -120,3 +124,26 @@ def test_walk_forward_scores_the_train_best_on_unseen_data(data):
     direct = aa.backtest("momentum", test, params=first["params"])
     assert first["test_pnl"] == pytest.approx(direct.stats["pnl"])
     assert result.summary()["oos_pnl"] == pytest.approx(w["test_pnl"].sum())
+
+
+@dataclass
+class HoldYes(Strategy):
+    """Holds `shares` of every YES token (vectorized form only, for the fast path)."""
+
+    shares: float = 10.0
+
+    def signals(self, data):
+        return np.where(data.is_yes, self.shares, 0.0)[None, :].repeat(data.n_times, axis=0)
+
+
+def test_fast_path_simulates_signals_and_matches_the_vectorized_simulator(data):
+    spec = "tests.test_experiments_sweep:HoldYes"
+    result = sweep(spec, {"shares": [5.0, 20.0]}, data, backend="sequential", n_jobs=1,
+                   freq="10min", metric="pnl")  # fmt: skip
+    assert list(result.frame["vectorized"]) == [1.0, 1.0]
+    direct = simulate_signals(HoldYes(shares=20.0), data)
+    row = result.frame.iloc[1]
+    assert row["pnl"] == pytest.approx(direct.final_equity - 10_000.0)
+    assert row["trades"] == direct.trades.sum()
+    full = sweep("momentum", GRID, data, backend="sequential", n_jobs=1, freq="10min")
+    assert set(full.frame["vectorized"]) == {0.0}

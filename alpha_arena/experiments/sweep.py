@@ -67,18 +67,57 @@ def run_config(
     params: dict[str, Any],
     options: dict[str, Any],
     freq: str,
+    fast: bool = False,
 ) -> tuple[dict[str, Any], pd.Series]:
-    """One backtest of the sweep: its scalar statistics and per-period returns."""
+    """One run of the sweep: its scalar statistics and per-period returns.
+
+    With `fast`, a strategy whose `signals(data)` gives target shares is simulated by the
+    vectorized path (`alpha_arena.sim.vectorized`: bar prices, no books or latency);
+    otherwise, and for strategies without signals, a full event backtest runs.
+    """
+    if fast:
+        vectorized = _vectorized(strategy, data, params, options)
+        if vectorized is not None:
+            scalars, equity, capital = vectorized
+            return _with_period_sharpe(scalars, equity, capital, freq)
     from alpha_arena.backtest import backtest
 
     result = backtest(strategy, data, params=params, **options)
     scalars = {
         k: float(v) for k, v in result.stats.items() if isinstance(v, (int, float, np.number))
     }
+    scalars["vectorized"] = 0.0
     capital = float(result.stats["start_equity"])
-    returns = period_returns(result.equity["equity"], capital, freq)
+    return _with_period_sharpe(scalars, result.equity["equity"], capital, freq)
+
+
+def _with_period_sharpe(
+    scalars: dict[str, Any], equity: pd.Series, capital: float, freq: str
+) -> tuple[dict[str, Any], pd.Series]:
+    returns = period_returns(equity, capital, freq)
     scalars["period_sharpe"] = float(sharpe(returns.to_numpy()[:, None])[0])
     return scalars, returns
+
+
+def _vectorized(
+    strategy: str, data: Dataset, params: dict[str, Any], options: dict[str, Any]
+) -> tuple[dict[str, Any], pd.Series, float] | None:
+    """Statistics and equity of the vectorized run, or None when there are no signals."""
+    from alpha_arena.backtest.inputs import resolve_strategy
+    from alpha_arena.metrics import performance_stats
+    from alpha_arena.sim.vectorized import simulate
+
+    instance = resolve_strategy(strategy, params, int(options.get("seed", 0)))
+    targets = instance.signals(data)
+    if targets is None:
+        return None
+    capital = float(options.get("capital", 10_000.0))
+    run = simulate(data, targets=targets, cash=capital, config=options.get("sim"))
+    stats = performance_stats(data.times, run.equity, capital=capital)
+    scalars = {k: float(v) for k, v in stats.items() if isinstance(v, (int, float, np.number))}
+    scalars.update(trades=float(run.trades.sum()), fees_paid=float(run.fees.sum()), vectorized=1.0)
+    equity = pd.Series(run.equity, index=pd.to_datetime(data.times, utc=True))
+    return scalars, equity, capital
 
 
 @dataclass
@@ -194,6 +233,7 @@ def sweep(
     backend: str = "loky",
     address: str | None = None,
     freq: str = "1D",
+    fast: bool = True,
     progress: bool = False,
     **backtest_options: Any,
 ) -> SweepResult:
@@ -203,7 +243,8 @@ def sweep(
     name to market ids / slugs / event ids (default: one subset with every market). `freq`
     is the return period of `period_sharpe` (the default metric: per-period, not
     annualised, so it exists on runs shorter than a few days), the deflated Sharpe ratio
-    and PBO. Other keyword
+    and PBO. `fast` uses the vectorized simulator for strategies that define `signals`
+    (column `vectorized` says which path ran). Other keyword
     arguments go to `aa.backtest` (capital, latency_ms, sim, ...).
     """
     import time
@@ -229,7 +270,7 @@ def sweep(
     try:
         with config:
             jobs = parallel(
-                delayed(run_config)(strategy, subsets[name], params, options, freq)
+                delayed(run_config)(strategy, subsets[name], params, options, freq, fast)
                 for name, params in tasks
             )
             outputs = list(tqdm(jobs, total=len(tasks), disable=not progress, desc="sweep"))

@@ -78,21 +78,25 @@ def walk_forward(
     step_hours: float | None = None,
     metric: str = "period_sharpe",
     freq: str = "1D",
+    fast: bool = True,
     n_jobs: int = 1,
     backend: str = "loky",
     address: str | None = None,
     **backtest_options: Any,
 ) -> WalkForwardResult:
-    """Rolling walk-forward of `strategy` over `data` (see the module docstring)."""
+    """Rolling walk-forward of `strategy` over `data` (see the module docstring).
+
+    `fast`: the vectorized path for strategies with `signals`, in and out of sample alike.
+    """
     rows = []
     for train_start, split, test_end in windows(data.times, train_hours, test_hours, step_hours):
         train = data.window(train_start, split - 1)
         test = data.window(split, test_end)
         result = sweep(strategy, grid, train, metric=metric, n_jobs=n_jobs, backend=backend,
-                       address=address, freq=freq, **backtest_options)  # fmt: skip
+                       address=address, freq=freq, fast=fast, **backtest_options)  # fmt: skip
         best = result.best(metric)
         params = result.best_params(metric)
-        stats, _ = run_config(strategy, test, params, backtest_options, freq)
+        stats, _ = run_config(strategy, test, params, backtest_options, freq, fast)
         rows.append(
             {
                 "train_start": from_ns(train_start),
