@@ -13,6 +13,14 @@ from alpha_arena.errors import DataError
 BASELINE = DEFAULT_BASELINE
 
 
+@pytest.fixture(scope="module")
+def full_sample(sample_dir):
+    """The whole sample, loaded once for the module (the cases pick their own windows)."""
+    from alpha_arena.data import load
+
+    return load(sample_dir)
+
+
 def test_baseline_covers_every_case_and_metric():
     cases = json.loads(BASELINE.read_text(encoding="utf-8"))["cases"]
     assert set(cases) == {case.name for case in CASES}
@@ -20,8 +28,8 @@ def test_baseline_covers_every_case_and_metric():
     assert all(values["trades"] > 0 for values in cases.values())
 
 
-def test_committed_baseline_matches(sample_dir):
-    assert run_suite(sample_dir, baseline=BASELINE) == []
+def test_committed_baseline_matches(full_sample):
+    assert run_suite(full_sample, baseline=BASELINE) == []
 
 
 def test_command_names_the_drifted_case_and_metric(sample_dir, tmp_path, capsys):
@@ -50,9 +58,9 @@ def test_compare_tolerances():
     ]
 
 
-def test_update_baseline_writes_a_readable_file(tmp_path, sample_dir):
+def test_update_baseline_writes_a_readable_file(tmp_path, full_sample):
     target = tmp_path / "b.json"
-    assert run_suite(sample_dir, baseline=target, update=True, cases=CASES[:1]) == []
-    assert run_suite(sample_dir, baseline=target, cases=CASES[:1]) == []
+    assert run_suite(full_sample, baseline=target, update=True, cases=CASES[:1]) == []
+    assert run_suite(full_sample, baseline=target, cases=CASES[:1]) == []
     with pytest.raises(DataError, match="not found"):
-        run_suite(sample_dir, baseline=tmp_path / "missing.json", cases=CASES[:1])
+        run_suite(full_sample, baseline=tmp_path / "missing.json", cases=CASES[:1])
