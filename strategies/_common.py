@@ -13,7 +13,7 @@ import numpy as np
 
 from alpha_arena.fees import fee_rates_for
 from alpha_arena.strategy import Context
-from alpha_arena.types import OrderType
+from alpha_arena.types import SHARE_STEP, OrderType, floor_shares
 
 if TYPE_CHECKING:
     from alpha_arena.arbitrage import Baskets
@@ -59,12 +59,15 @@ def busy_tokens(ctx: Context) -> np.ndarray:
 
 
 def held_side(ctx: Context, lay: Layout) -> np.ndarray:
-    """+1 where YES is held, −1 where NO is held, 0 where flat, per binary market."""
+    """+1 where YES is held, −1 where NO is held, 0 where flat, per binary market.
+
+    Less than one 0.01-share step is dust the venue cannot sell: it counts as flat.
+    """
     shares = ctx.portfolio.shares
     side = np.zeros(len(lay.yes), dtype=np.int64)
     ok = lay.binary
-    side[ok & (shares[np.maximum(lay.yes, 0)] > 0)] = 1
-    side[ok & (shares[np.maximum(lay.no, 0)] > 0)] = -1
+    side[ok & (shares[np.maximum(lay.yes, 0)] >= SHARE_STEP)] = 1
+    side[ok & (shares[np.maximum(lay.no, 0)] >= SHARE_STEP)] = -1
     return side
 
 
@@ -119,8 +122,9 @@ class Directional:
         shares = ctx.portfolio.shares
         bids = _best_bids(ctx)
         for m, col in [(m, yes_col[m]) for m in sells_yes] + [(m, no_col[m]) for m in sells_no]:
-            if not busy[col] and shares[col] * bids[col] >= 1.0:
-                ctx.sell(ctx.token_ids[col], float(shares[col]))
+            size = floor_shares(float(shares[col]))
+            if not busy[col] and size * bids[col] >= 1.0:
+                ctx.sell(ctx.token_ids[col], size)
                 ctx.signal(market=str(lay.market_ids[m]), action="exit")
         room = self.max_positions - int(np.count_nonzero(side))
         for m in buys:

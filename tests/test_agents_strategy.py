@@ -184,12 +184,6 @@ def test_budget_stop_skips_decisions(data):
     assert all("daily budget spent" in s["skipped"] for s in skips)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="backtest._stats calls metrics.forecast_stats(record.forecasts, data) and "
-    "metrics.edge_gap(record, data), whose signatures differ on main; passes once the "
-    "backtest and metrics branches are reconciled (verified with those two calls stubbed)",
-)
 def test_backtest_command_records_then_replays_through_the_openai_sdk(tmp_path, data):
     store = write_dataset(data, tmp_path / "store")
     cfg = tmp_path / "config.yaml"
@@ -289,3 +283,37 @@ def test_sample_replays_identically(tmp_path, sample_dir):
         runs.append((outputs(run(strategy, data)), ledger_rows(router)))
     assert runs[0] == runs[1]
     assert runs[0][0] == outputs(recorded)
+
+
+def test_backtest_command_refuses_contaminated_markets_unless_flagged(tmp_path, data, capsys):
+    from alpha_arena.cli import main
+
+    store = write_dataset(data, tmp_path / "store")
+    research = json.dumps({"probability": 0.6, "confidence": 0.5, "rationale": "x"})
+    with FakeLLMServer(lambda prefix, body: Reply(body=openai_chat(research))) as server:
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(
+            "llm:\n"
+            "  chain: [local]\n"
+            f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
+            "  models: {local: {strong: fake-strong, cheap: fake-cheap}}\n"
+            "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
+            "  cutoffs: {fake-strong: 2030-01-01, fake-cheap: 2030-01-01}\n"
+        )
+        args = ["backtest", "--strategy", "llm", "--data", str(store), "--quiet",
+                "--param", f"config={cfg}", "--param", "decide_every=45",
+                "--param", f"ledger_path={tmp_path / 'ledger.db'}"]  # fmt: skip
+        assert main([*args, "--out", str(tmp_path / "refused")]) == 2
+        refusal = capsys.readouterr().err
+        assert "allow_contaminated" in refusal
+        assert "m0" in refusal
+        assert main([*args, "--out", str(tmp_path / "ok"), "--allow-contaminated"]) == 0
+    flagged = [
+        json.loads(line)
+        for line in (tmp_path / "ok" / "decisions.jsonl").read_text().splitlines()
+        if "contaminated" in line
+    ]
+    assert flagged
+    assert flagged[0]["signals"][0]["contaminated"]
+    assert main(["backtest", "--strategy", "momentum", "--allow-contaminated"]) == 2
+    assert "--allow-contaminated" in capsys.readouterr().err

@@ -390,10 +390,10 @@ def test_live_feed_rebuilds_the_replayed_dataset(tmp_path):
     assert feed.stale_tokens() == set()
 
 
-def test_clob_runner_matches_the_backtest_until_share_rounding(tmp_path, monkeypatch):
-    """Live mode (ClobBroker, real py-clob-client-v2, fake CLOB) places the backtest's orders
-    up to the first sell of a whole position; that sell is rounded down to the venue's 0.01
-    shares, which the simulator does not do (the dust left then changes later decisions)."""
+def test_clob_runner_places_the_backtests_orders(tmp_path, monkeypatch):
+    """Live mode (ClobBroker, real py-clob-client-v2, fake CLOB) places exactly the backtest's
+    orders: strategies sell whole positions in the venue's 0.01-share steps and count the
+    dust below one step as flat, so the two worlds hold the same positions throughout."""
     data = _unresolved(4, 40, seed=3)
     strategy = resolve_strategy("momentum", PARAMS, 0)
     sim = SimBroker(data, 10_000.0, SimConfig(latency_ms=0.0))
@@ -405,18 +405,14 @@ def test_clob_runner_matches_the_backtest_until_share_rounding(tmp_path, monkeyp
         runner = LiveRunner(settings, resolve_strategy("momentum", PARAMS, 0), live=True,
                             interval=0)  # fmt: skip
         runner.run(max_cycles=data.n_times)
-    placed = _orders(tmp_path / "s")
-    first_sell = int((expected["side"] == "SELL").to_numpy().argmax())
-    n = first_sell + 1
-    got = placed.head(n).reset_index(drop=True)
-    want = expected.head(n).reset_index(drop=True)
-    assert n >= 3
+    got = _orders(tmp_path / "s")
+    assert (expected["side"] == "SELL").sum() >= 1
+    assert len(got) == len(expected) >= 3
     for column in ("token_id", "side", "order_type"):
-        assert list(got[column].astype(str)) == list(want[column].astype(str))
-    assert list(pd.to_datetime(got["timestamp"], utc=True)) == list(want["created_at"])
-    assert got["notional"].fillna(0).tolist() == want["notional"].fillna(0).tolist()
-    sold, wanted = float(got["size"].iloc[-1]), float(want["size"].iloc[-1])
-    assert sold == pytest.approx(np.floor(wanted * 100) / 100)
+        assert list(got[column].astype(str)) == list(expected[column].astype(str))
+    assert list(pd.to_datetime(got["timestamp"], utc=True)) == list(expected["created_at"])
+    assert got["notional"].fillna(0).tolist() == expected["notional"].fillna(0).tolist()
+    assert got["size"].fillna(0).tolist() == pytest.approx(expected["size"].fillna(0).tolist())
 
 
 def test_clob_storm_skips_cycles_without_losing_or_doubling_orders(tmp_path, monkeypatch):

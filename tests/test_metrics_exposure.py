@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from alpha_arena.engine import Engine, HistoricalFeed
 from alpha_arena.errors import ValidationError
-from alpha_arena.metrics.exposure import locked_capital, share_changes, shares_at
+from alpha_arena.metrics import performance_stats
+from alpha_arena.metrics.exposure import (
+    locked_capital,
+    run_locked_capital,
+    share_changes,
+    shares_at,
+)
 from alpha_arena.sim import SimBroker
 from alpha_arena.strategy import Strategy
 from alpha_arena.timeutil import NS_PER_MINUTE, to_ns
@@ -127,6 +133,8 @@ def test_locked_path_matches_the_portfolio_at_every_step():
     held = {j: shares_at(c, final_row)[0] for j, c in changes.items()}
     assert held == pytest.approx({j: broker.portfolio.shares[j] for j in held})
     assert np.count_nonzero(broker.portfolio.shares) <= len(held)
-    locked = locked_capital(record.times, data.prices, data.end_ns, data.resolve_ns, changes)
+    locked = run_locked_capital(record, data)
     assert locked == pytest.approx(probe.locked)
     assert locked.max() > 0
+    stats = performance_stats(record.times, record.equity, capital=1_000.0, locked=locked)
+    assert stats["max_locked"] == pytest.approx(max(probe.locked))

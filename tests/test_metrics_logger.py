@@ -30,9 +30,9 @@ class BuyThenSell(Strategy):
         ctx.signal(k=ctx.k)
 
 
-def logged_run(tmp_path, **logger_kwargs):
+def logged_run(tmp_path, latency_ms=0.0, **logger_kwargs):
     data = make_dataset(n_markets=3, n_times=60)
-    broker = SimBroker(data, cash=1_000.0, config=SimConfig(latency_ms=0))
+    broker = SimBroker(data, cash=1_000.0, config=SimConfig(latency_ms=latency_ms))
     log = MetricsLogger(tmp_path, strategy="buy-then-sell", **logger_kwargs)
     log.attach(broker.portfolio)
     engine = Engine(HistoricalFeed(data), BuyThenSell(), broker, sink=log)
@@ -148,3 +148,12 @@ def test_a_closed_logger_refuses_events(tmp_path):
     log.close()
     with pytest.raises(ValidationError, match="open logger"):
         log.llm_call(provider="a", model="b")
+
+
+def test_orders_delayed_by_latency_end_with_their_final_status(tmp_path):
+    log, record, _ = logged_run(tmp_path, latency_ms=30_000.0)
+    with sqlite3.connect(log.db_path) as conn:
+        statuses = dict(conn.execute("SELECT client_id, status FROM orders").fetchall())
+    assert statuses == {o.client_id: o.status.value for o in record.orders}
+    assert "filled" in statuses.values()
+    assert "pending" not in statuses.values()

@@ -30,6 +30,8 @@ from alpha_arena.report import (
     plot_pnl_by_category,
     plot_pnl_by_market,
     plot_trades,
+    png_bytes,
+    render_html,
     report_input,
     tear_sheet,
     thin,
@@ -253,3 +255,44 @@ def test_drawdown_series_agrees_with_the_max_drawdown_statistic(values):
     drawdown = drawdown_series(pd.Series(values))
     assert drawdown.between(0.0, 1.0).all()
     assert drawdown.max() == pytest.approx(metrics.max_drawdown(np.array(values)))
+
+
+def test_equity_panel_draws_the_path_and_names_its_ends():
+    index = pd.date_range("2025-01-01", periods=3, freq="D", tz="UTC")
+    ax = plot_equity(ReportInput(equity=pd.Series([100.0, 90.0, 120.5], index=index)))
+    assert ax.lines[0].get_ydata().tolist() == [100.0, 90.0, 120.5]
+    assert ax.get_title() == "Equity (USDC): 100.00 -> 120.50"
+
+
+def test_html_of_a_hand_built_input_escapes_text_and_groups_by_token():
+    index = pd.date_range("2025-01-01", periods=2, freq="D", tz="UTC")
+    inp = ReportInput(
+        equity=pd.Series([1.0, 2.0], index=index),
+        title="<b>run</b>",
+        pnl=pd.DataFrame({"token_id": ["tok-a", "tok-a", "tok-b"], "pnl": [1.5, 1.0, -2.0]}),
+        stats={"sharpe": float("nan"), "trades": 3},
+    )
+    page = render_html(inp, PNG_MAGIC)
+    assert "&lt;b&gt;run&lt;/b&gt;" in page
+    assert "<b>run</b>" not in page
+    assert "<td>tok-a</td><td>2.5</td>" in page
+    assert '<td class="k">sharpe</td><td>n/a</td>' in page
+    assert base64.b64encode(PNG_MAGIC).decode() in page
+
+
+def test_trades_can_be_drawn_for_another_traded_token(run):
+    result, data = run
+    ax = plot_trades(report_input(result, data), token_id="m0-yes")
+    assert ax.get_title() == "Trades on thing-0 Yes"
+    buys = ax.collections[0].get_offsets()
+    assert np.asarray(buys)[:, 1].tolist() == pytest.approx(
+        result.trades.loc[result.trades["token_id"] == "m0-yes", "price"].tolist()
+    )
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(("periods", "freq"), [(240, "min"), (60, "min"), (3, "D"), (2, "s")])
+def test_time_axes_render_without_warnings_over_short_and_long_spans(periods, freq):
+    index = pd.date_range("2025-01-01", periods=periods, freq=freq, tz="UTC")
+    ax = plot_equity(ReportInput(equity=pd.Series(np.linspace(1.0, 2.0, periods), index=index)))
+    assert png_bytes(ax.figure).startswith(PNG_MAGIC)

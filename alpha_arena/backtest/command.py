@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report", action="store_true", help="also write tearsheet.png and report.html"
     )
+    parser.add_argument(
+        "--allow-contaminated",
+        action="store_true",
+        help="LLM strategies: also backtest markets resolved before the model's knowledge "
+        "cutoff (the run is flagged)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     parser.add_argument("--list", action="store_true", help="list the known strategies and exit")
     parser.add_argument(
@@ -85,6 +92,14 @@ def run_command(args: argparse.Namespace) -> int:
         return _regression(args)
     params = parse_params(args.param)
     cls = get_strategy(args.strategy)
+    if args.allow_contaminated:
+        if "allow_contaminated" not in {f.name for f in dataclasses.fields(cls)}:
+            raise ValidationError(
+                "--allow-contaminated",
+                "a strategy with a knowledge-cutoff guard (llm)",
+                args.strategy,
+            )
+        params["allow_contaminated"] = "true"
     run_id = new_run_id(cls.name or args.strategy)
     out = args.out if args.out is not None else REPORTS_DIR / run_id
     result = backtest(

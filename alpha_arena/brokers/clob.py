@@ -38,14 +38,13 @@ from alpha_arena.types import (
     OrderStatus,
     OrderType,
     Side,
+    floor_shares,
     on_tick,
 )
 
 log = logging.getLogger(__name__)
 
 POLYGON = 137
-SIZE_DECIMALS = 2
-"""The CLOB takes share sizes with at most two decimals."""
 MIN_MARKETABLE_USDC = 1.0
 """The venue's minimum value of a marketable (FOK/FAK) order."""
 TRADES_OVERLAP_S = 3_600
@@ -342,7 +341,7 @@ class ClobBroker:
             order.size = order.notional / order.price
             order.notional = None
         if order.size is not None:
-            order.size = math.floor(order.size * 10**SIZE_DECIMALS + 1e-6) / 10**SIZE_DECIMALS
+            order.size = floor_shares(order.size)
             if order.size <= 0:
                 return "size rounds down to 0 shares (the venue takes 0.01 share steps)"
         if resting and order.size < data.min_size[col] - _EPS:
@@ -502,8 +501,7 @@ class ClobBroker:
         order.status = status
         order.reason = reason
         self.journal.set_status(tracked.order_hash, status.value)
-        if status is not OrderStatus.FILLED:
-            self._events.updates.append(order)
+        self._events.updates.append(order)
 
     def _reserve(self) -> None:
         portfolio = self._portfolio

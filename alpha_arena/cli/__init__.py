@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backtest",
     "arbitrage",
     "stats",
+    "report",
     "providers",
     "memory",
     "run",

@@ -1,6 +1,7 @@
 """Run metrics: the SQLite/JSONL logger, performance and forecast statistics, the edge gap."""
 
 from alpha_arena.metrics.edge import edge_gap
+from alpha_arena.metrics.exposure import locked_capital, run_locked_capital, share_changes
 from alpha_arena.metrics.forecast import calibration_table, forecast_stats, score_forecasts
 from alpha_arena.metrics.logger import MetricsLogger
 from alpha_arena.metrics.performance import daily_equity, max_drawdown, performance_stats, token_pnl
@@ -14,11 +15,14 @@ __all__ = [
     "edge_gap",
     "find_db",
     "forecast_stats",
+    "locked_capital",
     "max_drawdown",
     "performance_stats",
     "query",
     "redact",
+    "run_locked_capital",
     "run_summary",
     "score_forecasts",
+    "share_changes",
     "token_pnl",
 ]

@@ -11,12 +11,17 @@ traded token's end-to-resolution window are touched, so long runs stay cheap.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import to_ns
 from alpha_arena.types import Fill, Settlement
+
+if TYPE_CHECKING:
+    from alpha_arena.data import Dataset
+    from alpha_arena.engine.loop import RunRecord
 
 
 def share_changes(
@@ -85,3 +90,16 @@ def locked_capital(
         price = np.where(at >= 0, marks[known[np.maximum(at, 0)], j], 0.0)
         locked[first:stop] += np.clip(shares_at(token_changes, rows), 0.0, None) * price
     return locked
+
+
+def run_locked_capital(record: RunRecord, dataset: Dataset) -> np.ndarray:
+    """`locked_capital` at each step of an engine run over `dataset`.
+
+    Pass it to `performance_stats(..., locked=...)` for the max and mean capital locked.
+    """
+    changes = share_changes(record.times, list(dataset.token_ids), record.fills, record.settlements)
+    panel = dataset.prices
+    if not np.array_equal(record.times, dataset.times):
+        row = np.searchsorted(dataset.times, record.times, side="right") - 1
+        panel = panel[np.clip(row, 0, dataset.n_times - 1)]
+    return locked_capital(record.times, panel, dataset.end_ns, dataset.resolve_ns, changes)

@@ -5,6 +5,7 @@
 matplotlib loads only when a figure is drawn.
 """
 
+from alpha_arena.report.from_db import closed_pnl, db_report_input
 from alpha_arena.report.html import render_html
 from alpha_arena.report.inputs import ReportInput, as_input, report_input
 from alpha_arena.report.plots import (
@@ -27,6 +28,8 @@ __all__ = [
     "PNG_NAME",
     "ReportInput",
     "as_input",
+    "closed_pnl",
+    "db_report_input",
     "drawdown_series",
     "plot_calibration",
     "plot_drawdown",

@@ -62,7 +62,7 @@ def render_html(inp: ReportInput, png: bytes) -> str:
     if isinstance(run, dict) and run:
         parts += ["<h2>Run</h2>", _key_values(run)]
     if len(inp.pnl):
-        keys = [c for c in ("market_id", "market", "category") if c in inp.pnl]
+        keys = [c for c in ("market_id", "market", "category") if c in inp.pnl] or ["token_id"]
         by_market = inp.pnl.groupby(keys, dropna=False)["pnl"].sum().sort_values().reset_index()
         parts += ["<h2>PnL by market (USDC)</h2>", _frame(by_market)]
     if inp.forecast.get("n"):

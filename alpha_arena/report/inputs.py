@@ -16,14 +16,15 @@ import pandas as pd
 
 from alpha_arena.errors import ValidationError
 from alpha_arena.metrics import token_pnl
-from alpha_arena.metrics.exposure import locked_capital, share_changes
+from alpha_arena.metrics.exposure import run_locked_capital
 from alpha_arena.timeutil import ns_index
 
 if TYPE_CHECKING:
     from alpha_arena.data import Dataset
 
-PRICE_PANELS = 2
-"""How many tokens get a price chart with trade markers (the most traded ones)."""
+PRICE_PANELS = 3
+"""Prices of this many most traded tokens are kept for `plot_trades(inp, token_id=...)`;
+the tear sheet draws the most traded one."""
 
 
 def _empty_frame(columns: list[str]) -> pd.DataFrame:
@@ -102,17 +103,7 @@ def report_input(result: Any, dataset: Dataset | None = None) -> ReportInput:
     locked = prices = None
     if dataset is not None:
         prices = _traded_prices(result.trades, dataset)
-        changes = share_changes(
-            record.times, list(dataset.token_ids), record.fills, record.settlements
-        )
-        panel = dataset.prices
-        if not np.array_equal(record.times, dataset.times):
-            row = np.searchsorted(dataset.times, record.times, side="right") - 1
-            panel = panel[np.clip(row, 0, dataset.n_times - 1)]
-        locked_values = locked_capital(
-            record.times, panel, dataset.end_ns, dataset.resolve_ns, changes
-        )
-        locked = pd.Series(locked_values, index=equity.index, name="locked")
+        locked = pd.Series(run_locked_capital(record, dataset), index=equity.index, name="locked")
     return ReportInput(
         equity=equity["equity"],
         title=title or "alpha-arena run",

@@ -61,7 +61,7 @@ def thin(series: pd.Series, how: str = "last", points: int = MAX_POINTS) -> pd.S
 def _time_axis(ax: Axes) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=6)
+    locator = AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
@@ -109,14 +109,12 @@ def drawdown_series(equity: pd.Series) -> pd.Series:
 
 
 def plot_equity(inp: ReportInput, ax: Axes | None = None) -> Axes:
-    """Equity over time, with the part held in positions."""
+    """Equity over time, scaled to its own range (the exposure panel shows positions)."""
     equity = _require_equity(inp)
     ax = ax or new_axes()
-    _line(ax, equity, label="equity", color="tab:blue")
-    if inp.positions_value is not None and len(inp.positions_value):
-        _line(ax, inp.positions_value, label="in positions", color="tab:orange", linewidth=0.8)
-    ax.set_title("Equity (USDC)")
-    ax.legend(loc="best", fontsize=8)
+    _line(ax, equity, color="tab:blue")
+    start, end = float(equity.iloc[0]), float(equity.iloc[-1])
+    ax.set_title(f"Equity (USDC): {start:,.2f} -> {end:,.2f}")
     return ax
 
 

@@ -471,8 +471,7 @@ class SimBroker:
             self._resting_arrays = None
         order.status = status
         order.reason = reason
-        if status is not OrderStatus.FILLED:
-            events.updates.append(order)
+        events.updates.append(order)
 
     # ----- matching -----------------------------------------------------------------------------
 

@@ -19,7 +19,15 @@ from alpha_arena.timeutil import to_datetime
 TICK_SIZES = (0.1, 0.01, 0.001, 0.0001)
 """The tick sizes Polymarket's CLOB uses."""
 
+SHARE_STEP = 0.01
+"""The CLOB takes share sizes in steps of 0.01 (two decimals)."""
+
 _TICK_TOLERANCE = 1e-9
+
+
+def floor_shares(shares: float) -> float:
+    """Round a share amount down to the venue's 0.01-share step (float noise forgiven)."""
+    return math.floor(shares / SHARE_STEP + 1e-6) * SHARE_STEP
 
 
 class Side(StrEnum):
