@@ -56,6 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     parser.add_argument("--list", action="store_true", help="list the known strategies and exit")
+    parser.add_argument(
+        "--suite", choices=("regression",), default=None, help="run the regression backtests"
+    )
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="regression baseline JSON (with --suite)"
+    )
+    parser.add_argument(
+        "--update-baseline", action="store_true", help="rewrite the baseline (with --suite)"
+    )
 
 
 def parse_markets(values: list[str] | None) -> int | list[str] | None:
@@ -79,6 +88,8 @@ def run_command(args: argparse.Namespace) -> int:
         for name, spec in available().items():
             print(f"{name:<20} {spec}")
         return 0
+    if args.suite == "regression":
+        return _regression(args)
     params = parse_params(args.param)
     cls = get_strategy(args.strategy)
     if args.allow_contaminated:
@@ -113,6 +124,22 @@ def run_command(args: argparse.Namespace) -> int:
     elif not args.quiet:
         print(result.summary())
     return 0
+
+
+def _regression(args: argparse.Namespace) -> int:
+    """`--suite regression`: 0 when every case matches the baseline, 1 on drift."""
+    from alpha_arena.backtest.regression import CASES, DEFAULT_BASELINE, run_suite
+
+    baseline = args.baseline or DEFAULT_BASELINE
+    problems = run_suite(args.data, baseline=baseline, update=args.update_baseline)
+    if args.update_baseline:
+        print(f"regression: baseline of {len(CASES)} cases written to {baseline}")
+        return 0
+    for line in problems:
+        print(f"regression: FAIL {line}", file=sys.stderr)
+    if not problems:
+        print(f"regression: {len(CASES)} cases match {baseline}")
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -172,6 +172,12 @@ class BacktestResult:
     dataset: Dataset | None = field(default=None, repr=False)
     """The data replayed (for reports: prices under the trades, market categories)."""
 
+    def plot(self) -> Any:
+        """The tear sheet as a matplotlib Figure (Jupyter shows it inline)."""
+        from alpha_arena.report import tear_sheet
+
+        return tear_sheet(self)
+
     def summary(self) -> str:
         """A plain-text table of the headline statistics and the fill-model notes."""
         lines = [f"Backtest {self.run_id}: {self.strategy} {self.params}"]
