@@ -22,62 +22,21 @@ def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
     """Wilder's RSI: gains and losses averaged with alpha 1/n, seeded by their first mean.
 
     A window with no movement at all (average gain and loss both 0) is NaN, as in
-    pandas-ta-classic (TA-Lib reports 0 there). Once seeded, runs of four valid rows
-    advance both averages by one multiply-add per block, as `rolling.ema_into` does.
+    pandas-ta-classic (TA-Lib reports 0 there).
     """
     alpha = 1.0 / n
-    c = 1.0 - alpha
-    c2 = c * c
-    c3 = c2 * c
-    c4 = c2 * c2
     prev = np.nan
     k = 0
     gain = 0.0
     loss = 0.0
-    size = x.size
-    i = 0
-    while i < size:
-        if k >= n and i + 4 <= size:
-            v0 = x[i]
-            v1 = x[i + 1]
-            v2 = x[i + 2]
-            v3 = x[i + 3]
-            if math.isfinite(v0) and math.isfinite(v1) and math.isfinite(v2) and math.isfinite(v3):
-                d0 = v0 - prev
-                d1 = v1 - v0
-                d2 = v2 - v1
-                d3 = v3 - v2
-                prev = v3
-                u0 = alpha * (d0 if d0 > 0.0 else 0.0)
-                u1 = alpha * (d1 if d1 > 0.0 else 0.0)
-                u2 = alpha * (d2 if d2 > 0.0 else 0.0)
-                u3 = alpha * (d3 if d3 > 0.0 else 0.0)
-                w0 = alpha * (-d0 if d0 < 0.0 else 0.0)
-                w1 = alpha * (-d1 if d1 < 0.0 else 0.0)
-                w2 = alpha * (-d2 if d2 < 0.0 else 0.0)
-                w3 = alpha * (-d3 if d3 < 0.0 else 0.0)
-                g1 = c * gain + u0
-                l1 = c * loss + w0
-                g2 = c * g1 + u1
-                l2 = c * l1 + w1
-                g3 = c * g2 + u2
-                l3 = c * l2 + w2
-                gain = c4 * gain + (((c3 * u0 + c2 * u1) + c * u2) + u3)
-                loss = c4 * loss + (((c3 * w0 + c2 * w1) + c * w2) + w3)
-                out[i] = 100.0 * g1 / (g1 + l1)
-                out[i + 1] = 100.0 * g2 / (g2 + l2)
-                out[i + 2] = 100.0 * g3 / (g3 + l3)
-                out[i + 3] = 100.0 * gain / (gain + loss)
-                i += 4
-                continue
+    for i in range(x.size):
         v = x[i]
-        i += 1
         if not math.isfinite(v):
-            out[i - 1] = np.nan
+            out[i] = np.nan
             continue
         if prev != prev:
             prev = v
-            out[i - 1] = np.nan
+            out[i] = np.nan
             continue
         d = v - prev
         prev = v
@@ -88,14 +47,14 @@ def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
             loss += down
             k += 1
             if k < n:
-                out[i - 1] = np.nan
+                out[i] = np.nan
                 continue
             gain /= n
             loss /= n
         else:
-            gain = c * gain + alpha * up
-            loss = c * loss + alpha * down
-        out[i - 1] = 100.0 * gain / (gain + loss)
+            gain = (1.0 - alpha) * gain + alpha * up
+            loss = (1.0 - alpha) * loss + alpha * down
+        out[i] = 100.0 * gain / (gain + loss)
 
 
 @kernel
