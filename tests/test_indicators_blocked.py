@@ -1,9 +1,11 @@
-"""The block-unrolled EMA / RSI loops against the plain one-row recursion.
+"""The block-unrolled EMA loop (and RSI) against the plain one-row recursion.
 
-`rolling.ema_into` and `oscillators.rsi_1d` advance their averages four valid rows per
-loop-carried multiply-add; these tests run a straightforward Python recursion (one row
-at a time, gaps skipped) over series where blocks are broken by NaNs at every offset,
-so the switch between the block path and the one-row path is exercised everywhere.
+`rolling.ema_into` (EMA, and Wilder's RMA inside ATR) advances its average four valid
+rows per loop-carried multiply-add; these tests run a straightforward Python recursion
+(one row at a time, gaps skipped) over series where blocks are broken by NaNs at every
+offset, so the switch between the block path and the one-row path is exercised
+everywhere. RSI, whose kernel keeps the one-row loop (blocking it measured slower),
+is held to the same recursion as a guard for a future attempt.
 """
 
 from __future__ import annotations
