@@ -31,11 +31,16 @@ class Frame:
     name: Any = None
 
 
+_NUMPY = Frame("numpy")
+
+
 def _is_polars(value: object) -> bool:
     return type(value).__module__.split(".")[0] == "polars"
 
 
 def _is_scalar(value: object) -> bool:
+    if isinstance(value, np.ndarray):  # the common case, without the slower ABC check
+        return False
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -89,7 +94,7 @@ def to_array(
     for pandas frames, which already store columns that way); other arrays C-ordered.
     """
     if isinstance(value, np.ndarray):
-        array, frame = _from_numpy(value, field), Frame("numpy")
+        array, frame = _from_numpy(value, field), _NUMPY
     elif isinstance(value, (pd.Series, pd.DataFrame)):
         array, frame = _from_pandas(value, field)
     elif _is_polars(value):
@@ -193,6 +198,8 @@ def apply(
 
 def period(field: str, value: object, minimum: int = 1) -> int:
     """An integer window length >= `minimum` (bools and floats are refused)."""
+    if type(value) is int and value >= minimum:  # the common case, without the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValidationError(field, f"an integer >= {minimum}", value)
     return int(value)
