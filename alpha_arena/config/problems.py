@@ -35,4 +35,3 @@ class Problems(list[Problem]):
         if self:
             lines = "\n".join(f"  {p}" for p in self)
             raise ConfigError(f"{source}: {len(self)} problem(s)\n{lines}")
-
