@@ -11,7 +11,6 @@ cutoff unless `allow_contaminated` (then they are flagged in the decision log).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from alpha_arena.agents import AgentsConfig, Coordinator, Memory, MemoryStore, load_config
 from alpha_arena.errors import ConfigError, ValidationError
@@ -25,12 +24,6 @@ from alpha_arena.llm import (
 from alpha_arena.llm.cache import MODES
 from alpha_arena.strategy import Context, Strategy
 from alpha_arena.types import Fill, ResolutionState, Settlement
-
-
-def engine_sink(ctx: Context) -> Any:
-    """The engine's metrics sink when it records LLM calls (has `llm_call`), else None."""
-    sink = getattr(ctx._engine, "sink", None)
-    return sink if callable(getattr(sink, "llm_call", None)) else None
 
 
 @dataclass
@@ -94,7 +87,7 @@ class LLMStrategy(Strategy):
                 llm,
                 ledger=Ledger(self.ledger_path or llm.ledger_path),
                 cache=cache,
-                sink=engine_sink(ctx),
+                sink=ctx,
             )
         memory = self._memory or Memory(MemoryStore(self.memory_path or ":memory:"))
         return Coordinator(router, memory, agents)

@@ -326,3 +326,17 @@ class Context:
     def signal(self, **details: Any) -> None:
         """Note a signal in this decision's log entry (counted as generated)."""
         self._engine.record_signal(details)
+
+    # ----- the run's metrics log ------------------------------------------------------------
+
+    def llm_call(self, **fields: Any) -> None:
+        """Log one LLM request (provider, model, role, tokens, cost, latency, status, cached)
+        to the run's metrics (the `llm_calls` table of metrics.db), in a backtest and live
+        alike; a no-op when the run keeps no metrics log.
+
+        This makes the Context itself an `alpha_arena.llm.router.CallSink`: pass it as an
+        `LLMRouter`'s `sink`. The sink is looked up at each call, so it is always the run's.
+        """
+        sink = self._engine.sink
+        if callable(getattr(sink, "llm_call", None)):
+            sink.llm_call(**fields)

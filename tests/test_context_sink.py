@@ -1,0 +1,91 @@
+"""`Context.llm_call`: the public way a strategy logs LLM requests to the run's metrics sink."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from alpha_arena.engine import Engine, HistoricalFeed
+from alpha_arena.sim import SimBroker
+from alpha_arena.strategy import Strategy
+from strategies.llm import LLMStrategy
+from tests.factories import make_dataset
+from tests.llm_fakes import FakeLLMServer, Reply, openai_chat
+
+
+class RecordingSink:
+    """An engine sink that keeps the LLM calls it is given and ignores every other event."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def llm_call(self, **fields):
+        self.calls.append(fields)
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+class EventsOnlySink:
+    """A sink without `llm_call` (e.g. an old logger): LLM calls must be dropped, not fail."""
+
+    def __getattr__(self, name):
+        if name == "llm_call":
+            raise AttributeError(name)
+        return lambda *args, **kwargs: None
+
+
+class LogsOneCall(Strategy):
+    name = "logs-one-call"
+
+    def on_start(self, ctx):
+        ctx.llm_call(provider="local", model="m", role="research", cost_usd=0.25)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_dataset(n_markets=2, n_times=20, seed=1)
+
+
+def engine(data, strategy, sink):
+    return Engine(HistoricalFeed(data), strategy, SimBroker(data, cash=100.0), sink=sink)
+
+
+def test_llm_call_reaches_the_engine_sink(data):
+    sink = RecordingSink()
+    engine(data, LogsOneCall(), sink).run()
+    assert sink.calls == [{"provider": "local", "model": "m", "role": "research", "cost_usd": 0.25}]
+
+
+@pytest.mark.parametrize("sink", [None, EventsOnlySink()])
+def test_llm_call_without_a_metrics_sink_is_a_no_op(data, sink):
+    record = engine(data, LogsOneCall(), sink).run()
+    assert len(record.equity) == data.n_times
+
+
+def test_llm_strategy_logs_its_calls_through_the_context(data, tmp_path):
+    research = json.dumps({"probability": 0.7, "confidence": 0.6, "rationale": "x"})
+    with FakeLLMServer(lambda prefix, body: Reply(body=openai_chat(research))) as server:
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(
+            "llm:\n"
+            "  chain: [local]\n"
+            f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
+            "  models: {local: {strong: fake-strong, cheap: fake-cheap}}\n"
+            "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
+            "  cutoffs: {fake-strong: 2024-01-01, fake-cheap: 2024-01-01}\n"
+        )
+        strategy = LLMStrategy(
+            config=str(cfg), decide_every=10, ledger_path=str(tmp_path / "ledger.db")
+        )
+        sink = RecordingSink()
+        run = engine(data, strategy, sink)
+        run.run()
+        requests = len(server.requests["local"])
+    assert strategy.coordinator.router.sink is run.ctx
+    research_calls = [c for c in sink.calls if c["role"] == "research"]
+    assert requests > 0
+    assert len(sink.calls) == requests
+    assert research_calls
+    assert all(c["provider"] == "local" and c["cost_usd"] > 0 for c in sink.calls)
