@@ -17,6 +17,7 @@ from alpha_arena.types import SHARE_STEP, OrderType, floor_shares
 
 if TYPE_CHECKING:
     from alpha_arena.arbitrage import Baskets
+    from alpha_arena.data import Dataset
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,11 @@ class Layout:
         return (self.yes >= 0) & (self.no >= 0)
 
 
-def layout(ctx: Context) -> Layout:
-    """The static market layout of the context's data (no future information in it)."""
-    markets = ctx.markets
-    tokens = ctx.tokens
+def layout(source: Context | Dataset) -> Layout:
+    """The static market layout of a context's (or a dataset's) markets and tokens: no
+    future information is in it."""
+    markets = source.markets
+    tokens = source.tokens
     row = {mid: i for i, mid in enumerate(markets.index)}
     yes = np.full(len(markets), -1, dtype=np.int64)
     no = np.full(len(markets), -1, dtype=np.int64)

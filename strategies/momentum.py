@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alpha_arena.errors import ValidationError
 from alpha_arena.strategy import Context, Strategy
 from strategies._common import Directional, Layout, layout
+from strategies._targets import decision_rows, directional_targets
+
+if TYPE_CHECKING:
+    from alpha_arena.data import Dataset
 
 LOGIT_EPS = 1e-4
 """Prices are clipped to [eps, 1 − eps] before the log-odds transform."""
@@ -61,14 +66,35 @@ class Momentum(Strategy):
     def on_start(self, ctx: Context) -> None:
         self._lay: Layout = layout(ctx)
 
+    def _trader(self) -> Directional:
+        return Directional(
+            self.stake, self.max_positions, self.min_price, self.max_price, self.max_fee_rate
+        )
+
+    def _enter(self, gap: np.ndarray) -> np.ndarray:
+        """+1 (YES), −1 (NO) or 0 per market from its EMA gap."""
+        return np.where(gap > self.threshold, 1, np.where(gap < -self.threshold, -1, 0))
+
     def on_snapshot(self, ctx: Context) -> None:
         lay = self._lay
         gap = ctx.precompute(
             ("momentum.ema_gap", self.fast, self.slow),
             lambda p: ema_gap(p, self.fast, self.slow),
         )[np.maximum(lay.yes, 0)]
-        enter = np.where(gap > self.threshold, 1, np.where(gap < -self.threshold, -1, 0))
-        trader = Directional(
-            self.stake, self.max_positions, self.min_price, self.max_price, self.max_fee_rate
+        self._trader().trade(ctx, lay, self._enter(gap), exit_long=gap < 0, exit_short=gap > 0)
+
+    def signals(self, data: Dataset) -> np.ndarray:
+        """The same entries and exits as `on_snapshot`, for the whole panel at once.
+
+        Target shares per (time, token) at every `every`-th row (NaN elsewhere: hold), as
+        `alpha_arena.sim.vectorized.simulate_signals` runs them: entries `stake / price`
+        shares, exits 0. Every order is taken to fill, so the two paths decide alike as long
+        as the event path's orders fill by its next decision and the capital covers
+        `max_positions` stakes (tests/test_momentum_signals.py checks it on the sample).
+        """
+        lay = layout(data)
+        rows = decision_rows(data, self.every)
+        gap = ema_gap(data.prices, self.fast, self.slow)[rows][:, np.maximum(lay.yes, 0)]
+        return directional_targets(
+            data, lay, self._trader(), rows, self._enter(gap), gap < 0, gap > 0
         )
-        trader.trade(ctx, lay, enter, exit_long=gap < 0, exit_short=gap > 0)
