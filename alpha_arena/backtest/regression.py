@@ -6,12 +6,18 @@ seed, fixed windows) and compares the headline statistics with the committed bas
 (`tests/regression/baseline.json`). A statistic that moves beyond its tolerance fails the
 suite with a line naming the case, the metric, the baseline and the new value; a change
 that is intended is recorded with `--update-baseline` and committed with the code.
+
+The `llm` case replays recorded LLM answers (`tests/regression/llm_replay.json`: the
+config the answers were recorded with and the record/replay cache's rows), so the LLM
+strategy's orders and equity are checked with no network and no cost. Regenerate the
+answers with `python -m tests.regression.record_llm`, then update the baseline.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +28,9 @@ if TYPE_CHECKING:
     from alpha_arena.data import Dataset
 
 DEFAULT_BASELINE = Path("tests/regression/baseline.json")
+
+LLM_REPLAY = Path("tests/regression/llm_replay.json")
+"""Recorded LLM answers the `llm` case replays (see `write_replay` / `replay_params`)."""
 
 METRICS: dict[str, tuple[float, float]] = {
     "pnl": (1e-6, 1e-6),
@@ -40,7 +49,8 @@ class Case:
     """One regression backtest: a strategy with parameters on a window of the sample.
 
     `markets` is a count of markets (the first N) or `"neg-risk"` for every market of the
-    sample's neg-risk events (where the arbitrage strategies trade).
+    sample's neg-risk events (where the arbitrage strategies trade). `replay` names a file
+    of recorded LLM answers (see `replay_params`) for the `llm` strategy.
     """
 
     name: str
@@ -49,6 +59,7 @@ class Case:
     end: str
     markets: int | str
     params: dict[str, Any] = field(default_factory=dict)
+    replay: Path | None = None
 
 
 CASES: tuple[Case, ...] = (
@@ -90,6 +101,15 @@ CASES: tuple[Case, ...] = (
         "2025-01-02T00:00Z",
         "neg-risk",
     ),
+    Case(
+        "llm-replay",
+        "llm",
+        "2025-01-17T00:00Z",
+        "2025-01-18T00:00Z",
+        12,
+        {"decide_every": 120},
+        replay=LLM_REPLAY,
+    ),
 )
 
 
@@ -106,8 +126,70 @@ def run_case(case: Case, sample: Dataset) -> dict[str, float]:
     """Backtest one case (seed 0, default capital and latency) and keep `METRICS`."""
     from alpha_arena.backtest.run import backtest
 
-    result = backtest(case.strategy, case_data(case, sample), params=case.params, seed=0)
+    with tempfile.TemporaryDirectory(prefix="alpha-arena-regression-") as folder:
+        params = dict(case.params)
+        if case.replay is not None:
+            params.update(replay_params(case.replay, Path(folder)))
+        result = backtest(case.strategy, case_data(case, sample), params=params, seed=0)
     return {name: float(result.stats[name]) for name in METRICS}
+
+
+def write_replay(path: Path, settings: dict[str, Any], cache_path: Path, about: str) -> int:
+    """Save a record-mode run's answers as a replay file; returns how many were saved.
+
+    The file (JSON) holds `about` (how the answers were made), the `llm:` / `agents:`
+    config sections of the recording (base URLs left out: a replay calls no provider) and
+    the cache's rows, ordered by key.
+    """
+    from alpha_arena.llm import ResponseCache
+
+    cache = ResponseCache(cache_path, "replay")
+    try:
+        rows = cache.rows()
+    finally:
+        cache.close()
+    llm = {k: v for k, v in settings.get("llm", {}).items() if k != "base_urls"}
+    body = {"about": about, "llm": llm, "agents": settings.get("agents", {}), "answers": rows}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(body, indent=1, sort_keys=True, default=str) + "\n"
+    Path(path).write_text(text, encoding="utf-8")
+    return len(rows)
+
+
+def replay_params(path: Path, folder: Path) -> dict[str, str]:
+    """LLMStrategy parameters replaying the answers of `path` (see `write_replay`).
+
+    Writes the recorded config as `folder/config.yaml` and the answers into a replay-mode
+    cache `folder/llm_cache.db`; the ledger goes to `folder` too. A request whose answer
+    is not recorded stops the run (`CacheMissError`): regenerate the file then.
+    """
+    import yaml
+
+    from alpha_arena.llm import ResponseCache
+
+    try:
+        recorded = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(f"LLM replay file {path} not found") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"LLM replay file {path} is not JSON: {exc}") from exc
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("answers"), list):
+        raise DataError(f"LLM replay file {path} has no 'answers' list")
+    config = folder / "config.yaml"
+    sections = {"llm": recorded.get("llm", {}), "agents": recorded.get("agents", {})}
+    config.write_text(yaml.safe_dump(sections, sort_keys=True), encoding="utf-8")
+    cache = ResponseCache(folder / "llm_cache.db", "record")
+    try:
+        for row in recorded["answers"]:
+            cache.put(row["key"], row["role"], row["response"])
+    finally:
+        cache.close()
+    return {
+        "config": str(config),
+        "cache_mode": "replay",
+        "cache_path": str(folder / "llm_cache.db"),
+        "ledger_path": str(folder / "llm_ledger.db"),
+    }
 
 
 def compare(

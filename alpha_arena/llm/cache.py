@@ -66,6 +66,14 @@ class ResponseCache:
                 (key, role, blob),
             )
 
+    def rows(self) -> list[dict[str, Any]]:
+        """Every stored answer as `{"key", "role", "response"}`, ordered by key (to export)."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT key, role, response FROM llm_cache ORDER BY key"
+            ).fetchall()
+        return [{"key": k, "role": r, "response": json.loads(blob)} for k, r, blob in found]
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0])
