@@ -9,17 +9,21 @@ import pytest
 
 import alpha_arena as aa
 from alpha_arena.data import sample as sample_module
+from alpha_arena.data import store
 from alpha_arena.data.cachedir import build_atomically, built_with
 from alpha_arena.data.generator import generate
 from alpha_arena.data.sample import (
+    SAMPLE_PARAMS,
     SAMPLE_SOURCE,
     SAMPLE_VERSION,
     cache_root,
     ensure_sample,
+    generator_source,
     load_sample,
+    sample_fingerprint,
     sample_path,
 )
-from alpha_arena.data.store import read_meta, write_dataset, write_meta
+from alpha_arena.data.store import read_dataset, read_meta, write_dataset, write_meta
 from alpha_arena.errors import DataError
 from alpha_arena.timeutil import NS_PER_DAY, NS_PER_MINUTE
 
@@ -31,6 +35,7 @@ def test_sample_has_the_promised_size(sample_dir):
     assert meta["synthetic"] is True
     assert meta["source"] == SAMPLE_SOURCE
     assert meta["sample_version"] == SAMPLE_VERSION
+    assert meta["sample_fingerprint"] == sample_fingerprint()
     ds = aa.data.load(sample_dir, books=False, trades=False)
     assert ds.n_markets >= 200
     assert len(ds.events) >= 20
@@ -135,3 +140,139 @@ def test_a_concurrent_build_that_finishes_first_wins(tmp_path):
     assert not (final / "ours").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
     assert built_with(final, "mark", 1)
+
+
+# ----- the cache is keyed by a fingerprint of the generator's inputs --------------------------
+
+
+def fingerprint_of(folder):
+    return read_meta(folder)["sample_fingerprint"]
+
+
+def count_builds(monkeypatch):
+    """Count calls of the generator (the sample builds) from now on."""
+    import alpha_arena.data.generator as generator
+
+    calls = []
+    real = generator.generate
+
+    def counted(**params):
+        calls.append(params)
+        return real(**params)
+
+    monkeypatch.setattr(generator, "generate", counted)
+    return calls
+
+
+def test_fingerprint_changes_with_each_input_and_only_then(monkeypatch):
+    base = sample_fingerprint(SMALL, b"generator v1")
+    assert sample_fingerprint(dict(reversed(list(SMALL.items()))), b"generator v1") == base
+    assert sample_fingerprint({**SMALL, "seed": 4}, b"generator v1") != base
+    assert sample_fingerprint(SMALL, b"generator v2") != base
+    monkeypatch.setattr(store, "VERSION", store.VERSION + 1)
+    assert sample_fingerprint(SMALL, b"generator v1") != base
+
+
+def test_fingerprint_defaults_to_the_installed_generator_and_parameters():
+    import alpha_arena.data.generator as generator
+
+    assert generator_source() == Path(generator.__file__).read_bytes()
+    assert sample_fingerprint() == sample_fingerprint(SAMPLE_PARAMS, generator_source())
+
+
+def test_same_fingerprint_reuses_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", SMALL)
+    built = ensure_sample(tmp_path)
+    stamp = (built / "meta.json").stat().st_mtime_ns
+    builds = count_builds(monkeypatch)
+    assert ensure_sample(tmp_path) == built
+    assert builds == []
+    assert (built / "meta.json").stat().st_mtime_ns == stamp
+    assert fingerprint_of(built) == sample_fingerprint(SMALL)
+
+
+def test_a_new_generator_or_new_parameters_rebuild_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", SMALL)
+    built = ensure_sample(tmp_path)
+    first = fingerprint_of(built)
+    old_prices = read_dataset(built).prices
+    builds = count_builds(monkeypatch)
+    real = generator_source()
+    monkeypatch.setattr(sample_module, "generator_source", lambda: real + b"# changed\n")
+    assert ensure_sample(tmp_path) == built
+    assert len(builds) == 1
+    second = fingerprint_of(built)
+    assert second != first
+    assert np.array_equal(read_dataset(built).prices, old_prices, equal_nan=True)
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", {**SMALL, "seed": 4})
+    ensure_sample(tmp_path)
+    assert len(builds) == 2
+    assert fingerprint_of(built) not in (first, second)
+    assert not np.array_equal(read_dataset(built).prices, old_prices, equal_nan=True)
+    assert [p.name for p in tmp_path.iterdir()] == [SAMPLE_VERSION]
+
+
+def test_the_old_cache_serves_until_the_new_one_is_complete(monkeypatch, tmp_path):
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", SMALL)
+    built = ensure_sample(tmp_path)
+    old = fingerprint_of(built)
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", {**SMALL, "seed": 5})
+    real_write = sample_module.write_dataset
+    seen = []
+
+    def check_then(fail):
+        def write(ds, root):
+            seen.append(fingerprint_of(built))  # the old cache is still there, readable
+            assert read_dataset(built).n_markets > 0
+            real_write(ds, root)
+            if fail:
+                raise KeyboardInterrupt
+
+        return write
+
+    monkeypatch.setattr(sample_module, "write_dataset", check_then(fail=True))
+    with pytest.raises(KeyboardInterrupt):
+        ensure_sample(tmp_path)
+    assert fingerprint_of(built) == old
+    assert [p.name for p in tmp_path.iterdir()] == [SAMPLE_VERSION]
+    monkeypatch.setattr(sample_module, "write_dataset", check_then(fail=False))
+    ensure_sample(tmp_path)
+    assert seen == [old, old]
+    assert fingerprint_of(built) == sample_fingerprint({**SMALL, "seed": 5})
+    assert [p.name for p in tmp_path.iterdir()] == [SAMPLE_VERSION]
+
+
+def test_a_cache_from_before_fingerprints_is_rebuilt(monkeypatch, tmp_path):
+    import json
+
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", SMALL)
+    built = ensure_sample(tmp_path)
+    meta = json.loads((built / "meta.json").read_text())
+    del meta["sample_fingerprint"]  # what an older release wrote: the version name only
+    (built / "meta.json").write_text(json.dumps(meta))
+    builds = count_builds(monkeypatch)
+    ensure_sample(tmp_path)
+    assert len(builds) == 1
+    assert fingerprint_of(built) == sample_fingerprint(SMALL)
+
+
+def test_a_failed_swap_puts_the_old_cache_back(monkeypatch, tmp_path):
+    from alpha_arena.data import cachedir
+
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", SMALL)
+    built = ensure_sample(tmp_path)
+    old = fingerprint_of(built)
+    monkeypatch.setattr(sample_module, "SAMPLE_PARAMS", {**SMALL, "seed": 6})
+    real_replace = cachedir.os.replace
+
+    def refuse_new(src, dst):
+        if Path(dst) == built and Path(src).name.startswith(f".{SAMPLE_VERSION}."):
+            raise OSError("disk trouble")  # the new build cannot move into place
+        real_replace(src, dst)
+
+    monkeypatch.setattr(cachedir.os, "replace", refuse_new)
+    with pytest.raises(OSError, match="disk trouble"):
+        ensure_sample(tmp_path)
+    assert fingerprint_of(built) == old
+    assert read_dataset(built).n_markets > 0
+    assert [p.name for p in tmp_path.iterdir()] == [SAMPLE_VERSION]

@@ -1,7 +1,9 @@
 """Build a store folder in one piece: into a temporary sibling, then renamed into place.
 
 A crash (or Ctrl-C) mid-build leaves only the temporary folder, which is removed, never a
-half-written store under the final name. Used by the sample and the real-data importers.
+half-written store under the final name. An outdated store stays under the final name
+until its replacement is complete, then is swapped out. Used by the sample and the
+real-data importers.
 """
 
 from __future__ import annotations
@@ -30,15 +32,22 @@ def build_atomically(final: Path, write: Callable[[Path], None], key: str, value
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    retired = None
     try:
         write(staging)
         if final.exists() and not built_with(final, key, value):
-            shutil.rmtree(final)
+            retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=final.parent))
+            os.replace(final, retired / final.name)  # the outdated store steps aside
         try:
             os.replace(staging, final)
         except OSError:
-            if not built_with(final, key, value):  # a concurrent build that finished first
-                raise
+            if built_with(final, key, value):  # a concurrent build that finished first
+                return final
+            if retired is not None and not final.exists():
+                os.replace(retired / final.name, final)  # keep the outdated store, not none
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
     return final
