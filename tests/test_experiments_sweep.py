@@ -26,7 +26,8 @@ def data():
 
 @pytest.fixture(scope="module")
 def swept(data):
-    return sweep("momentum", GRID, data, markets_subsets=SUBSETS, n_jobs=2, freq="10min")
+    return sweep("momentum", GRID, data, markets_subsets=SUBSETS, n_jobs=2, freq="10min",
+                 fast=False)  # fmt: skip
 
 
 def test_grid_and_random_params():
@@ -70,7 +71,7 @@ def test_best_and_heatmap(swept):
 
 def test_backends_agree(swept, data):
     threads = sweep("momentum", GRID, data, markets_subsets=SUBSETS, backend="threading",
-                    n_jobs=2, freq="10min")  # fmt: skip
+                    n_jobs=2, freq="10min", fast=False)  # fmt: skip
     pd.testing.assert_frame_equal(threads.frame, swept.frame)
 
 
@@ -79,7 +80,7 @@ def test_dask_local_cluster_gives_the_same_frame(swept, data):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:  # fmt: skip
         result = sweep("momentum", GRID, data, markets_subsets=SUBSETS, backend="dask",
-                       address=cluster.scheduler_address, freq="10min")  # fmt: skip
+                       address=cluster.scheduler_address, freq="10min", fast=False)  # fmt: skip
     pd.testing.assert_frame_equal(result.frame, swept.frame)
 
 
@@ -113,12 +114,13 @@ def test_windows_hand_worked():
 
 def test_walk_forward_scores_the_train_best_on_unseen_data(data):
     result = walk_forward("momentum", GRID, data, train_hours=1, test_hours=1, freq="10min",
-                          backend="sequential")  # fmt: skip
+                          backend="sequential", fast=False)  # fmt: skip
     w = result.windows
     assert len(w) == 2
     first = w.iloc[0]
     train = data.window(data.times[0], data.times[0] + 3_600 * 10**9 - 1)
-    best = sweep("momentum", GRID, train, backend="sequential", n_jobs=1, freq="10min")
+    best = sweep("momentum", GRID, train, backend="sequential", n_jobs=1, freq="10min",
+                 fast=False)  # fmt: skip
     assert first["params"] == best.best_params()
     test = data.window(first["test_start"], first["test_end"])
     direct = aa.backtest("momentum", test, params=first["params"])
@@ -145,5 +147,6 @@ def test_fast_path_simulates_signals_and_matches_the_vectorized_simulator(data):
     row = result.frame.iloc[1]
     assert row["pnl"] == pytest.approx(direct.final_equity - 10_000.0)
     assert row["trades"] == direct.trades.sum()
-    full = sweep("momentum", GRID, data, backend="sequential", n_jobs=1, freq="10min")
-    assert set(full.frame["vectorized"]) == {0.0}
+    full = sweep("mean_reversion", {"length": [10, 20]}, data, backend="sequential", n_jobs=1,
+                 freq="10min")  # fmt: skip
+    assert set(full.frame["vectorized"]) == {0.0}  # no signals(): full event backtests

@@ -124,3 +124,17 @@ def test_directional_events_keep_the_rules(seed, rows, markets, cap):
                 assert not (live[r, m] and side[m] == -1 and exit_short[r, m])
         entries = np.isin(events[r], (ENTER_YES, ENTER_NO))
         assert entries.sum() <= max(0, cap - held)
+
+
+def test_sweeps_take_the_vectorized_path_for_momentum(sample):
+    from alpha_arena.experiments import sweep
+
+    start, end, n_markets, params = CASES[0]
+    data = window(sample, start, end, n_markets)
+    grid = {"fast": [10], "slow": [60, 120], "threshold": [0.1]}
+    runs = sweep("momentum", grid, data, backend="sequential", n_jobs=1, metric="pnl")
+    assert set(runs.frame["vectorized"]) == {1.0}
+    row = runs.frame[runs.frame["slow"] == 120].iloc[0]
+    direct = simulate_signals(Momentum(**params), data)
+    assert row["pnl"] == pytest.approx(direct.final_equity - 10_000.0)
+    assert row["trades"] == direct.trades.sum()
