@@ -94,7 +94,8 @@ class Momentum(Strategy):
         """
         lay = layout(data)
         rows = decision_rows(data, self.every)
-        gap = ema_gap(data.prices, self.fast, self.slow)[rows][:, np.maximum(lay.yes, 0)]
+        yes_prices = data.prices[:, np.maximum(lay.yes, 0)]  # the NO columns are not needed
+        gap = ema_gap(yes_prices, self.fast, self.slow)[rows]
         return directional_targets(
             data, lay, self._trader(), rows, self._enter(gap), gap < 0, gap > 0
         )
