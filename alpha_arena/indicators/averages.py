@@ -22,7 +22,7 @@ from alpha_arena.indicators.rolling import ema_into, ema_step, window_moments
 @kernel
 def sma_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
     """Simple moving average over the last `n` valid values."""
-    window_moments(x, n, 0, out, out, False)
+    window_moments(x, n, 0, out, None)
 
 
 @kernel
