@@ -107,6 +107,18 @@ def test_ema_and_rma_blocks_match_the_one_row_recursion(x, n):
     np.testing.assert_allclose(ind.rsi(x, n), rsi_reference(x, n), **TOL)
 
 
+@settings(deadline=None, max_examples=30)
+@given(gappy(), st.integers(2, 15), st.integers(1, 15), st.integers(1, 12))
+def test_macd_is_three_chained_recursions(x, fast, extra, signal):
+    slow = fast + extra
+    line = ema_reference(x, fast, 2.0 / (fast + 1)) - ema_reference(x, slow, 2.0 / (slow + 1))
+    sig = ema_reference(line, signal, 2.0 / (signal + 1))
+    got = ind.macd(x, fast, slow, signal)
+    np.testing.assert_allclose(got.macd, line, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got.signal, sig, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got.hist, line - sig, rtol=1e-9, atol=1e-9)
+
+
 @settings(deadline=None, max_examples=40)
 @given(gappy(), st.integers(2, 40))
 def test_rolling_moments_match_a_from_scratch_window(x, n):
