@@ -141,21 +141,24 @@ def _runner_files(ops: OpsConfig, live: LiveConfig, problems: Problems) -> OpsCo
     return dataclasses.replace(ops, **values)
 
 
-def _given(raw: Mapping[str, Any], section: str, key: str) -> bool:
-    part = raw.get(section)
-    return isinstance(part, Mapping) and key in part
-
-
 def _merge_aliases(raw: Mapping[str, Any], built: dict[str, Any], problems: Problems) -> None:
     """One value for each pair of names: `agent.dry_run` / `live.confirm`, `agent.strategy` /
     `strategy.name`. Both given and disagreeing is a problem; one given sets the other."""
+    refused = {p.path for p in problems}
+
+    def given(section: str, key: str) -> bool:
+        part = raw.get(section)
+        return isinstance(part, Mapping) and key in part and f"{section}.{key}" not in refused
+
     agent, live, strategy = built["agent"], built["live"], built["strategy"]
-    if _given(raw, "agent", "dry_run") and _given(raw, "live", "confirm"):
+    if given("agent", "dry_run") and given("live", "confirm"):
         if agent.dry_run == live.confirm:
             problems.add(
-                "agent.dry_run", f"{not live.confirm} (the opposite of live.confirm)", agent.dry_run
+                "agent.dry_run",
+                f"{str(not live.confirm).lower()} (the opposite of live.confirm)",
+                agent.dry_run,
             )
-    elif _given(raw, "agent", "dry_run"):
+    elif given("agent", "dry_run"):
         live = dataclasses.replace(live, confirm=not agent.dry_run)
     name = strategy.name or agent.strategy
     if strategy.name and agent.strategy and strategy.name != agent.strategy:
