@@ -436,3 +436,18 @@ def test_the_shipped_config_runs_once_in_paper_mode(
     assert (summary["mode"], summary["cycles"], summary["errors"]) == ("paper", 1, 0)
     assert (tmp_path / "state" / "decisions.jsonl").read_text().count("\n") == 1
     assert (tmp_path / "state" / "audit.jsonl").is_file()
+
+
+def test_llm_readers_refuse_only_over_their_own_sections(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`providers` and the LLM strategy read `llm:`/`agents:` through the one loader: a bad
+    `llm` key stops them, a problem elsewhere (an unset Slack webhook) does not."""
+    config = tmp_path / "config.yaml"
+    config.write_text("llm: {chain: [openai]}\nalerts: {routes: {critical: [slack]}}\n")
+    assert main(["providers", "--config", str(config), "--json"]) == 0
+    assert main(["config", "check", "--config", str(config)]) == 1
+    capsys.readouterr()
+    config.write_text("llm: {chain: [openai], timeout_s: soon}\n")
+    assert main(["providers", "--config", str(config), "--json"]) == 2
+    assert "llm.timeout_s" in capsys.readouterr().err

@@ -60,6 +60,8 @@ def _run(args: argparse.Namespace) -> int:
     if not name:
         raise ConfigError("strategy: give --strategy NAME or strategy.name in the config")
     params = dict(settings.params) if name == settings.strategy else {}
+    if name == "llm":  # the LLM strategy reads its llm/agents sections from the same file
+        params.setdefault("config", args.config)
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or not key:
