@@ -409,6 +409,23 @@ def test_bad_value_named_by_check_and_refused_by_run(
     assert not (tmp_path / "state").exists()  # refused before anything ran
 
 
+def test_run_lists_every_problem_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _deployment(tmp_path, "live", {"clock": "sundial", "history_rows": -1})
+    raw = yaml.safe_load(config.read_text())
+    raw["markets"]["ids"] = []
+    config.write_text(yaml.safe_dump(raw))
+    assert main(["config", "check", "--config", str(config)]) == 1
+    lines = [x.removeprefix("ERROR ") for x in capsys.readouterr().out.splitlines()
+             if x.startswith("ERROR ")]  # fmt: skip
+    assert [x.split(":")[0] for x in lines] == ["live.clock", "live.history_rows", "markets.ids"]
+    assert main(["run", "--config", str(config), "--once", "--no-ops"]) == 2
+    err = capsys.readouterr().err
+    assert "3 problem(s)" in err
+    assert all(line in err for line in lines)
+
+
 def test_the_shipped_config_runs_once_in_paper_mode(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -23,11 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from alpha_arena.config import read_config, runner_problems
+    from alpha_arena.config import read_run_config
 
-    cfg, problems = read_config(args.config, args.env)
-    reported = {p.path for p in problems}
-    problems.extend(p for p in runner_problems(cfg) if p.path not in reported)
+    cfg, problems = read_run_config(args.config, args.env)
     for problem in problems:
         print(f"ERROR {problem}")
     env = cfg.public()["env"]

@@ -43,13 +43,14 @@ def _run(args: argparse.Namespace) -> int:
     import logging
 
     from alpha_arena.backtest.inputs import resolve_strategy
-    from alpha_arena.config import load_config
+    from alpha_arena.config import read_run_config
     from alpha_arena.errors import ConfigError
     from alpha_arena.live.runner import LiveRunner
     from alpha_arena.live.settings import LiveSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    cfg = load_config(args.config)
+    cfg, problems = read_run_config(args.config)
+    problems.raise_if_any(args.config)  # every problem `config check` names, at once
     settings = LiveSettings.from_config(cfg)
     if args.shard:
         index, sep, count = args.shard.partition("/")

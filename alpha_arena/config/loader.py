@@ -286,6 +286,19 @@ def read_config(
     return cfg, problems
 
 
+def read_run_config(
+    path: str | Path | None,
+    env_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Config, Problems]:
+    """`read_config` plus what `run` needs (`runner_problems`): what `config check` reports
+    and `run` refuses, so the two agree."""
+    cfg, problems = read_config(path, env_file, environ)
+    reported = {p.path for p in problems}
+    problems.extend(p for p in runner_problems(cfg) if p.path not in reported)
+    return cfg, problems
+
+
 def load_config(
     path: str | Path | None,
     env_file: str | Path | None = None,
