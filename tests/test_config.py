@@ -468,3 +468,53 @@ def test_llm_readers_refuse_only_over_their_own_sections(
     config.write_text("llm: {chain: [openai], timeout_s: soon}\n")
     assert main(["providers", "--config", str(config), "--json"]) == 2
     assert "llm.timeout_s" in capsys.readouterr().err
+
+
+def _readers():
+    from alpha_arena.agents.config import AgentsConfig
+    from alpha_arena.llm.config import LLMConfig
+
+    return {
+        "llm": LLMConfig.from_mapping,
+        "agents": AgentsConfig.from_mapping,
+        "risk": RiskLimits.from_mapping,
+    }
+
+
+_KEYS = {
+    "llm": ["chain", "timeout_s", "max_retries", "cache_mode", "budget", "breaker_failures",
+            "ledger_path", "providers"],
+    "agents": ["research_model", "kelly_fraction", "max_concurrency", "min_edge", "timeout_s",
+               "risk_model"],
+    "risk": ["max_position_size", "max_open_positions", "kill_switch", "max_drawdown_pct",
+             "kelly_fraction", "bogus"],
+}  # fmt: skip
+_VALUES = st.one_of(
+    st.integers(-2, 200),
+    st.floats(-1, 150, allow_nan=False),
+    st.booleans(),
+    st.sampled_from(["off", "auto", "strong", "soon", "", "anthropic"]),
+    st.lists(st.sampled_from(["anthropic", "openai", "local", "skynet"]), max_size=3),
+    st.fixed_dictionaries({}, optional={"daily_usd": st.integers(-5, 50),
+                                        "on_exceed": st.sampled_from(["skip", "panic"])}),
+)  # fmt: skip
+
+
+@settings(deadline=None, max_examples=60)
+@given(data=st.data(), section=st.sampled_from(sorted(_KEYS)))
+def test_property_check_accepts_exactly_what_the_reader_accepts(data, section: str) -> None:
+    """For any `llm`/`agents`/`risk` section, `config check` finds no problem in it exactly
+    when the code that reads the section accepts it, and then builds the same object. (The
+    keys drawn leave out the loader's cross-key rule, position limit <= total exposure, by
+    which `config check` and `run` are deliberately stricter than `RiskLimits`.)"""
+    raw = data.draw(st.dictionaries(st.sampled_from(_KEYS[section]), _VALUES, max_size=4))
+    reader = _readers()[section]
+    try:
+        expected = reader(raw)
+    except Exception:
+        expected = None
+    cfg, problems = validate({section: raw}, Secrets({}))
+    mine = [p for p in problems if p.path.split(".")[0] == section]
+    assert (mine == []) == (expected is not None), (raw, mine)
+    if expected is not None:
+        assert getattr(cfg, section) == expected
