@@ -30,7 +30,7 @@ from alpha_arena.engine import Engine
 from alpha_arena.errors import AlphaArenaError, ApiError, ConfigError
 from alpha_arena.live.feed import LiveFeed, server_clock
 from alpha_arena.live.guard import StaleGuard
-from alpha_arena.live.settings import LiveSettings, private_key
+from alpha_arena.live.settings import LiveSettings
 from alpha_arena.metrics import MetricsLogger
 from alpha_arena.risk import KillSwitch, RiskManager
 from alpha_arena.sim import SimConfig
@@ -132,7 +132,7 @@ class LiveRunner:
         journal = OrderJournal(settings.state_dir / "orders.db")
         broker = ClobBroker(
             dataset,
-            private_key(),
+            settings.private_key(),
             journal,
             ClobSettings(
                 settings.clob_url, settings.chain_id, settings.signature_type, settings.funder
