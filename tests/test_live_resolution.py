@@ -136,7 +136,8 @@ def test_malformed_resolution_fields_name_the_path(fields, field):
         with pytest.raises(SchemaError) as info:
             watcher.check(0)
     assert info.value.field.endswith(field)
-    assert "GET" in str(info.value) and "/markets" in str(info.value)
+    assert "GET" in str(info.value)
+    assert "/markets" in str(info.value)
     assert watcher.resolved == {}
 
 
@@ -184,7 +185,8 @@ def test_paper_settles_exactly_as_the_backtest(tmp_path):
         pd.Timestamp(T0 + timedelta(minutes=k)) for k in range(RESOLVE_ROW + 1)
     }
     left = {o.token_id for o in runner._paper[0].open_orders()}
-    assert left and not left & {str(t) for t in data.token_ids[:4]}
+    assert left
+    assert not left & {str(t) for t in data.token_ids[:4]}
 
 
 def test_resolved_markets_refuse_new_orders(tmp_path):
