@@ -5,11 +5,14 @@ before every submit and advance, so a paper run fills (and settles resolutions) 
 a backtest of the same recorded data would. Nothing is sent anywhere.
 
 The account survives restarts: `PaperStore` keeps one snapshot of it (cash, positions,
-average costs, realized PnL, fees, reservations, marks, open orders) in the runner's
+average costs, realized PnL, fees, reservations, marks, open orders, and the fills and
+order updates not yet reported to the engine) in the runner's
 `account.db` (SQLite, WAL, synchronous=FULL). The runner saves it once per cycle in one
 statement, so after a `kill -9` the store holds the account as it was at the last cycle
 boundary, and a restart continues from there instead of from `paper_cash`. What is not
-kept: the book liquidity already taken (a restarted feed polls new book rows).
+kept: the book liquidity already taken (a restarted feed polls new book rows). A kill
+after a cycle reported its fills but before it was saved reports them again after the
+restart (at least once, never lost); the account itself is never booked twice.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.sim.broker import _Live
 from alpha_arena.sim.portfolio import Portfolio
 from alpha_arena.timeutil import from_ns, to_ns
-from alpha_arena.types import BrokerEvents, Order, OrderStatus
+from alpha_arena.types import BrokerEvents, Fill, Liquidity, Order, OrderStatus, Side
 
 SNAPSHOT_VERSION = 1
 _ARRAYS = (
@@ -97,6 +100,8 @@ class PaperBroker:
             "seq": sim._seq,
             "now_ns": sim.now_ns,
             "orders": [_live_json(live) for live in sim._active.values()],
+            "fills": [_fill_json(fill) for fill in sim._events.fills],
+            "updates": [_order_json(order) for order in sim._events.updates],
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -135,6 +140,8 @@ class PaperBroker:
             else:
                 sim._pending.append(live)
         sim._pending.sort(key=lambda x: x.arrival_ns)
+        sim._events.fills.extend(_fill_from(item) for item in state["fills"])
+        sim._events.updates.extend(_order_from(item) for item in state["updates"])
         sim._resting_arrays = None
         sim._next_until = min((x.until_ns for x in sim._active.values()), default=sim._next_until)
 
@@ -147,7 +154,13 @@ def _column(data: Dataset, token_id: str) -> int:
 
 
 def _live_json(live: _Live) -> dict[str, Any]:
-    order = live.order
+    return {
+        **_order_json(live.order),
+        **{name: _finite(getattr(live, name)) for name in _LIVE_FIELDS},
+    }
+
+
+def _order_json(order: Order) -> dict[str, Any]:
     return {
         "token_id": order.token_id,
         "side": order.side.value,
@@ -160,7 +173,7 @@ def _live_json(live: _Live) -> dict[str, Any]:
         "created_at": None if order.created_at is None else to_ns(order.created_at),
         "status": order.status.value,
         "filled_size": order.filled_size,
-        **{name: _finite(getattr(live, name)) for name in _LIVE_FIELDS},
+        "reason": order.reason,
     }
 
 
@@ -169,7 +182,14 @@ def _finite(value: float) -> float | None:
 
 
 def _live_from(item: dict[str, Any], data: Dataset) -> _Live:
-    order = Order(
+    order = _order_from(item)
+    values = {k: math.inf if item[k] is None else item[k] for k in _LIVE_FIELDS}
+    col = data.column(order.token_id)
+    return _Live(order=order, col=col, is_buy=order.side is Side.BUY, **values)
+
+
+def _order_from(item: dict[str, Any]) -> Order:
+    return Order(
         item["token_id"],
         item["side"],
         size=item["size"],
@@ -181,10 +201,36 @@ def _live_from(item: dict[str, Any], data: Dataset) -> _Live:
         created_at=None if item["created_at"] is None else from_ns(item["created_at"]),
         status=OrderStatus(item["status"]),
         filled_size=item["filled_size"],
+        reason=item["reason"],
     )
-    values = {k: math.inf if item[k] is None else item[k] for k in _LIVE_FIELDS}
-    col = data.column(order.token_id)
-    return _Live(order=order, col=col, is_buy=order.side.value == "BUY", **values)
+
+
+def _fill_json(fill: Fill) -> dict[str, Any]:
+    return {
+        "order_id": fill.order_id,
+        "token_id": fill.token_id,
+        "side": fill.side.value,
+        "price": fill.price,
+        "size": fill.size,
+        "timestamp": to_ns(fill.timestamp),
+        "fee_usdc": fill.fee_usdc,
+        "fee_shares": fill.fee_shares,
+        "liquidity": fill.liquidity.value,
+    }
+
+
+def _fill_from(item: dict[str, Any]) -> Fill:
+    return Fill(
+        item["order_id"],
+        item["token_id"],
+        Side(item["side"]),
+        item["price"],
+        item["size"],
+        from_ns(item["timestamp"]),
+        item["fee_usdc"],
+        item["fee_shares"],
+        Liquidity(item["liquidity"]),
+    )
 
 
 _SCHEMA = """
