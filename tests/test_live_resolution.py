@@ -5,6 +5,7 @@ backtest's, orders cancelled and refused on resolved markets, live positions to 
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from alpha_arena.cli import main
 from alpha_arena.data import Dataset
 from alpha_arena.data.polymarket import PolymarketClient
 from alpha_arena.engine import Engine, HistoricalFeed
@@ -216,7 +218,7 @@ def test_resolved_markets_refuse_new_orders(tmp_path):
     assert all(o.reason.startswith("market resolved") for o in strategy.tried)
 
 
-def test_live_positions_are_recorded_to_redeem_not_redeemed(tmp_path, monkeypatch):
+def test_live_positions_are_recorded_to_redeem_not_redeemed(tmp_path, monkeypatch, capsys):
     """Live (CLOB): the winning and void positions are recorded as to redeem with an alert;
     the account is not credited (the CLOB cannot redeem); `alpha-arena status` lists them."""
     data = _resolving()
@@ -244,6 +246,14 @@ def test_live_positions_are_recorded_to_redeem_not_redeemed(tmp_path, monkeypatc
     assert all("redeemPositions" in a for a in alerts if a.startswith("to redeem:"))
     assert runner.summary.resolved == ["m0", "m1"]
     assert _rows(state, "settlements").empty  # nothing was paid out
+    (tmp_path / "config.yaml").write_text("live: {state_dir: s}\n")
+    monkeypatch.delenv("POLYMARKET_PRIVATE_KEY")
+    assert main(["status", "--config", str(tmp_path / "config.yaml"), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["to_redeem"]
+    assert [r["token_id"] for r in shown] == [r.token_id for r in owed]
+    assert sum(r["usdc"] for r in shown) == pytest.approx(sum(r.usdc for r in owed))
+    assert main(["status", "--config", str(tmp_path / "config.yaml")]) == 0
+    assert "to redeem:      3 resolved position(s)" in capsys.readouterr().out
 
 
 def test_ledger_replaces_a_markets_rows(tmp_path):
