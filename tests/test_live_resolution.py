@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from alpha_arena.brokers.paper import PaperBroker, PaperStore
 from alpha_arena.cli import main
 from alpha_arena.data import Dataset
 from alpha_arena.data.polymarket import PolymarketClient
@@ -30,7 +33,7 @@ from alpha_arena.live.runner import LiveRunner
 from alpha_arena.live.settings import LiveSettings
 from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.strategy.base import Strategy
-from alpha_arena.types import Resolution, ResolutionState
+from alpha_arena.types import Order, OrderStatus, Resolution, ResolutionState, Side
 from tests.factories import T0, make_dataset
 from tests.fake_exchange import TEST_KEY, FakeExchange, numeric_dataset, set_gamma_fields
 
@@ -193,8 +196,6 @@ def test_paper_settles_exactly_as_the_backtest(tmp_path):
 
 def test_resolved_markets_refuse_new_orders(tmp_path):
     """An order on a resolved market never reaches the broker (the guard names why)."""
-    from alpha_arena.types import Order, OrderStatus, Side
-
     data = _resolving()
 
     @dataclass
@@ -260,8 +261,6 @@ def test_ledger_replaces_a_markets_rows(tmp_path):
     """A later record of a market (after an on-chain redemption, the balance is 0) drops it."""
     data = with_resolutions(_resolving(), {"m0": Resolution(ResolutionState.RESOLVED, "No", T0)})
     shares = [4.0, 6.0, 0.0, 0.0, 0.0, 0.0]
-    import numpy as np
-
     owed = redemptions(data, np.array(shares), ["m0"])
     assert [(r.token_id, r.shares, r.payout, r.usdc) for r in owed] == [
         (str(data.token_ids[1]), 6.0, 1.0, 6.0)
@@ -273,3 +272,24 @@ def test_ledger_replaces_a_markets_rows(tmp_path):
     ledger.record(["m0"], redemptions(data, np.zeros(6), ["m0"]))
     assert ledger.pending() == []
     ledger.close()
+
+
+def test_the_manuals_account_db_sql_runs(tmp_path):
+    """docs/OPERATIONS.md's queries on account.db run on the tables this code creates."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "OPERATIONS.md").read_text()
+    blocks = re.findall(r"```sql account.db\n(.*?)```", text, flags=re.S)
+    statements = [s.strip() for b in blocks for s in b.split(";") if s.strip()]
+    assert len(statements) == 2
+    data = _resolving()
+    store = PaperStore(tmp_path / "account.db")
+    store.save(PaperBroker(lambda: data, 100.0).snapshot(), "r1", 7)
+    store.close()
+    ledger = RedemptionLedger(tmp_path / "account.db")
+    overlaid = with_resolutions(data, {"m0": Resolution(ResolutionState.RESOLVED, "Yes", T0)})
+    ledger.record(["m0"], redemptions(overlaid, np.array([3.0, 0, 0, 0, 0, 0]), ["m0"]))
+    ledger.close()
+    with sqlite3.connect(tmp_path / "account.db") as db:
+        owed, saved = (db.execute(sql).fetchall() for sql in statements)
+    assert [row[:5] for row in owed] == [("m0", str(data.token_ids[0]), 3.0, 1.0, 3.0)]
+    assert [row[:2] for row in saved] == [("r1", 7)]
+    assert saved[0][3] == 100.0
