@@ -119,6 +119,22 @@ def test_watcher_asks_gamma_every_n_cycles_and_reads_the_resolution():
     assert list(overlaid.resolve_ns) == list(data.resolve_ns)
 
 
+def test_watcher_splits_long_id_lists(monkeypatch):
+    """Condition ids go to Gamma IDS_PER_REQUEST at a time (long URLs are refused)."""
+    monkeypatch.setattr("alpha_arena.live.resolutions.IDS_PER_REQUEST", 2)
+    data = _resolving()
+    with (
+        FakeExchange(data) as fx,
+        PolymarketClient(gamma_url=fx.url, clob_url=fx.url, rate_per_minute=60_000) as client,
+    ):
+        fx.set_row(RESOLVE_ROW)
+        watcher = ResolutionWatcher(client, ["m2", "m1", "m0"], every=1)
+        assert set(watcher.check(0)) == {"m0", "m1"}
+        assert fx.state.requests.count("GET /markets") == 2
+        assert watcher.check(1) == {}  # only m2 is left: one request
+        assert fx.state.requests.count("GET /markets") == 3
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [

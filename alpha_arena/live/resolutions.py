@@ -2,7 +2,7 @@
 
 The live feed knows a market's end date but never learns that it resolved. Every `every`
 cycles `ResolutionWatcher.check` asks Gamma `/markets?closed=true` about the configured
-markets not yet resolved (one request per 100 markets) and parses each answer with the
+markets not yet resolved (one request per `IDS_PER_REQUEST` markets) and parses each answer with the
 same `parse_market` the downloader uses: a market is resolved when `closed` is true and
 `umaResolutionStatus` is `"resolved"`; `outcomePrices` names the winner (1/0) or a void
 (0.5/0.5); `closedTime` (else `endDate`) is the resolution time. A malformed field is a
@@ -40,6 +40,9 @@ from alpha_arena.types import Resolution, ResolutionState
 
 RESOLVE_EVERY = 10
 """Default cycles between two Gamma resolution checks (`live.resolve_every`)."""
+IDS_PER_REQUEST = 50
+"""Condition ids per Gamma request: 50 × 66 characters keeps the URL under 4 KB (servers
+commonly refuse request lines over 8 KB)."""
 ACCOUNT_DB = "account.db"
 """The runner's account state file in `state_dir` (paper account, redemptions)."""
 
@@ -64,7 +67,13 @@ class ResolutionWatcher:
         if cycle % self.every or not pending:
             return {}
         self.checks += 1
-        found = self.client.markets(condition_ids=pending, closed=True)
+        found = [
+            market
+            for i in range(0, len(pending), IDS_PER_REQUEST)
+            for market in self.client.markets(
+                condition_ids=pending[i : i + IDS_PER_REQUEST], closed=True
+            )
+        ]
         new = {
             m.condition_id: m.resolution
             for m in found
