@@ -162,6 +162,34 @@ def test_malformed_resolution_fields_name_the_path(fields, field):
     assert watcher.resolved == {}
 
 
+def test_failed_check_alerts_keeps_trading_and_retries_next_cycle(tmp_path):
+    """A malformed Gamma answer: the cycle still trades, an alert names the field, and the
+    next cycle (not `resolve_every` later) asks again and settles once the answer is valid."""
+    data = _resolving()
+    alerts: list[str] = []
+    with FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        set_gamma_fields(fx, "m0", {"outcomePrices": '["1", "1"]'})
+
+        def alert(message: str) -> None:
+            alerts.append(message)
+            if message.startswith("resolution check failed"):
+                set_gamma_fields(fx, "m0", {})
+
+        runner = LiveRunner(_settings(fx, data, tmp_path / "s"), HoldAndQuote(), interval=0,
+                            on_alert=alert, resolve_every=5)  # fmt: skip
+        summary = runner.run(max_cycles=18)
+        asked = fx.state.requests.count("GET /markets")
+    failed = [a for a in alerts if a.startswith("resolution check failed")]
+    assert len(failed) == 1
+    assert "outcomePrices" in failed[0]
+    assert summary.errors == 1
+    assert asked == 1 + 5  # the feed's start, then checks at cycles 0, 5, 10, 15 (bad), 16
+    assert summary.resolved == ["m0", "m1"]
+    assert len(_rows(tmp_path / "s", "decisions")) == 18  # no cycle lost to the bad answer
+    assert len(_rows(tmp_path / "s", "settlements")) == 4
+
+
 def test_watcher_validates_its_inputs():
     with pytest.raises(ValidationError, match="resolve_every"):
         ResolutionWatcher(None, ["m0"], every=0)

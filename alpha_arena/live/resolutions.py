@@ -58,15 +58,18 @@ class ResolutionWatcher:
         self.every = every
         self.resolved: dict[str, Resolution] = {}
         self.checks = 0
+        self._failed = False
         self._overlaid: tuple[int, int, Dataset] | None = None
         self._tokens: tuple[int, set[str]] = (0, set())
 
     def check(self, cycle: int) -> dict[str, Resolution]:
-        """On every `every`-th cycle (the first included), the markets newly found resolved."""
+        """On every `every`-th cycle (the first included, and the next one after a failed
+        check), the markets newly found resolved."""
         pending = [m for m in self.markets if m not in self.resolved]
-        if cycle % self.every or not pending:
+        if (cycle % self.every and not self._failed) or not pending:
             return {}
         self.checks += 1
+        self._failed = True
         found = [
             market
             for i in range(0, len(pending), IDS_PER_REQUEST)
@@ -79,6 +82,7 @@ class ResolutionWatcher:
             for m in found
             if m.condition_id in pending and m.resolution.state is not ResolutionState.UNRESOLVED
         }
+        self._failed = False
         self.resolved.update(new)
         return new
 

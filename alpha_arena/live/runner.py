@@ -89,8 +89,9 @@ class LiveRunner:
     is the REST retry policy of the feed's client (429/5xx back off and retry). `ops` (an
     `OpsRuntime`) adds the pid file, audit log, Prometheus exporter and alert routing: the
     engine's events go through its sink, and every cycle is checked by `after_cycle`.
-    `resolve_every` (default: the setting `live.resolve_every`, else 10) is the number of
-    cycles between resolution checks; `reset_paper` starts the paper account afresh.
+    `resolve_every` (default: a `resolve_every` field of the settings if present, else 10)
+    is the number of cycles between resolution checks; `reset_paper` starts the paper
+    account afresh instead of restoring the saved one.
     """
 
     def __init__(
@@ -273,6 +274,10 @@ class LiveRunner:
                 started = time.perf_counter()
                 try:
                     self._watch_resolutions(broker, snapshot.t_ns)
+                except AlphaArenaError as exc:
+                    self.summary.errors += 1
+                    self.on_alert(f"resolution check failed, retrying next cycle: {exc}")
+                try:
                     engine.step(snapshot)
                 except AlphaArenaError as exc:
                     self.summary.errors += 1
