@@ -23,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--config", default="config.yaml", help="path of config.yaml")
     parser.add_argument("--live", action="store_true", help="send real orders (needs confirm)")
+    parser.add_argument(
+        "--reset-paper",
+        action="store_true",
+        help="start the paper account afresh from live.paper_cash (else it is restored)",
+    )
     parser.add_argument("--once", action="store_true", help="run one cycle and exit")
     parser.add_argument("--max-cycles", type=int, help="stop after this many cycles")
     parser.add_argument(
@@ -79,7 +84,14 @@ def _run(args: argparse.Namespace) -> int:
         from alpha_arena.ops.runtime import OpsRuntime
 
         ops = OpsRuntime(cfg, serve=not args.no_metrics_server)
-    runner = LiveRunner(settings, strategy, live=args.live, interval=interval, ops=ops)
+    runner = LiveRunner(
+        settings,
+        strategy,
+        live=args.live,
+        interval=interval,
+        ops=ops,
+        reset_paper=args.reset_paper,
+    )
     summary = runner.run(max_cycles=1 if args.once else args.max_cycles)
     cycles = summary.cycle_seconds
     print(
@@ -94,6 +106,8 @@ def _run(args: argparse.Namespace) -> int:
                 "stopped_by": summary.stopped_by,
                 "kill_switch": summary.kill_switch,
                 "reconcile": summary.reconcile,
+                "restored_from": summary.restored_from,
+                "resolved": summary.resolved,
             }
         )
     )

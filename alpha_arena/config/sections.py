@@ -89,7 +89,8 @@ class StrategyConfig:
 class LiveConfig:
     """`live:` venue endpoints, the runner's state and the real-money gate (`confirm` AND
     `--live`). `ws_url` (the CLOB market WebSocket, None: REST polling only) and
-    `history_rows` (price rows the live feed keeps) are read by the live feed."""
+    `history_rows` (price rows the live feed keeps) are read by the live feed;
+    `resolve_every` (cycles between asking Gamma which markets resolved) by the runner."""
 
     confirm: bool = _f(c.boolean, False)
     clob_url: str = _f(c.url, "https://clob.polymarket.com")
@@ -104,6 +105,7 @@ class LiveConfig:
     state_dir: str = _f(c.text, "state")
     rate_per_minute: float = _f(c.positive, 3_000.0)
     history_rows: int = _f(c.positive_int, 20_000)
+    resolve_every: int = _f(c.positive_int, 10)
 
 
 RUNNER_FILES = {

@@ -45,6 +45,7 @@ class LiveSettings:
     state_dir: Path = Path("state")
     rate_per_minute: float = 3_000.0
     history_rows: int = 20_000
+    resolve_every: int = 10
     interval: float = 60.0
     secrets: Secrets = field(default_factory=lambda: Secrets({}), repr=False)
 
@@ -73,6 +74,7 @@ class LiveSettings:
             state_dir=cfg.state_dir,
             rate_per_minute=live.rate_per_minute,
             history_rows=live.history_rows,
+            resolve_every=live.resolve_every,
             interval=float(cfg.agent.interval),
             secrets=cfg.secrets,
         )
