@@ -81,3 +81,33 @@ def test_the_documented_recording_reproduces_the_committed_answers(full_sample, 
     assert "base_urls" not in body["llm"]
     assert body["about"].startswith("offline")
     assert run_case(replace(record_llm.llm_case(), replay=out), full_sample) == recorded
+
+
+def test_recording_from_a_config_keeps_its_sections_without_base_urls(full_sample, tmp_path):
+    from tests.llm_fakes import FakeLLMServer
+
+    with FakeLLMServer(record_llm.offline_answer) as server:
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(
+            "llm:\n"
+            "  chain: [local]\n"
+            f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
+            "  models: {local: {strong: my-strong, cheap: my-cheap}}\n"
+            "  prices: {my-strong: [3, 6], my-cheap: [0.1, 0.2]}\n"
+            "  cutoffs: {my-strong: 2024-06-01, my-cheap: 2024-06-01}\n"
+            "agents:\n"
+            "  max_markets: 2\n"
+        )
+        case = replace(record_llm.llm_case(), end="2025-01-17T06:00Z")
+        out = tmp_path / "replay.json"
+        count, recorded = record_llm.record(
+            full_sample, out, record_llm.config_sections(str(cfg)), case
+        )
+        calls = len(server.requests["local"])
+    body = json.loads(out.read_text(encoding="utf-8"))
+    assert count == calls > 0
+    assert body["about"].startswith("recorded from ['local']")
+    assert body["agents"] == {"max_markets": 2}
+    assert "base_urls" not in body["llm"]
+    assert {row["response"]["model"] for row in body["answers"]} <= {"my-strong", "my-cheap"}
+    assert run_case(replace(case, replay=out), full_sample) == recorded

@@ -114,8 +114,19 @@ def record(
     return answers, stats
 
 
+def config_sections(path: str) -> dict[str, Any]:
+    """The `llm:` and `agents:` sections of a config file (the rest is not recorded)."""
+    import yaml
+
+    from alpha_arena.config import read_config
+
+    _, problems = read_config(path)
+    problems.within("config", "llm", "agents").raise_if_any(path)
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {"llm": raw.get("llm") or {}, "agents": raw.get("agents") or {}}
+
+
 def main(argv: list[str] | None = None) -> int:
-    from alpha_arena.agents import load_config
     from alpha_arena.backtest.inputs import resolve_data
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default="sample", help="the sample (default) or a store")
     parser.add_argument("--out", type=Path, default=LLM_REPLAY, help="the replay file")
     args = parser.parse_args(argv)
-    settings = load_config(args.config) if args.config else None
+    settings = config_sections(args.config) if args.config else None
     sample = resolve_data(args.data, days=None, markets=None)
     answers, recorded = record(sample, args.out, settings)
     replayed = run_case(replace(llm_case(), replay=args.out), sample)
