@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
 from alpha_arena.engine import Engine, HistoricalFeed
+from alpha_arena.live.runner import LiveRunner
+from alpha_arena.live.settings import LiveSettings
 from alpha_arena.sim import SimBroker
 from alpha_arena.strategy import Strategy
 from strategies.llm import LLMStrategy
 from tests.factories import make_dataset
+from tests.fake_exchange import FakeExchange, numeric_dataset
 from tests.llm_fakes import FakeLLMServer, Reply, openai_chat
 
 
@@ -64,18 +68,27 @@ def test_llm_call_without_a_metrics_sink_is_a_no_op(data, sink):
     assert len(record.equity) == data.n_times
 
 
-def test_llm_strategy_logs_its_calls_through_the_context(data, tmp_path):
+def llm_config(path, server):
+    """An `llm:` section with one local model per tier, served by the fake server."""
+    path.write_text(
+        "llm:\n"
+        "  chain: [local]\n"
+        f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
+        "  models: {local: {strong: fake-strong, cheap: fake-cheap}}\n"
+        "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
+        "  cutoffs: {fake-strong: 2024-01-01, fake-cheap: 2024-01-01}\n"
+    )
+    return path
+
+
+def research_server():
     research = json.dumps({"probability": 0.7, "confidence": 0.6, "rationale": "x"})
-    with FakeLLMServer(lambda prefix, body: Reply(body=openai_chat(research))) as server:
-        cfg = tmp_path / "config.yaml"
-        cfg.write_text(
-            "llm:\n"
-            "  chain: [local]\n"
-            f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
-            "  models: {local: {strong: fake-strong, cheap: fake-cheap}}\n"
-            "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
-            "  cutoffs: {fake-strong: 2024-01-01, fake-cheap: 2024-01-01}\n"
-        )
+    return FakeLLMServer(lambda prefix, body: Reply(body=openai_chat(research)))
+
+
+def test_llm_strategy_logs_its_calls_through_the_context(data, tmp_path):
+    with research_server() as server:
+        cfg = llm_config(tmp_path / "config.yaml", server)
         strategy = LLMStrategy(
             config=str(cfg), decide_every=10, ledger_path=str(tmp_path / "ledger.db")
         )
@@ -89,3 +102,32 @@ def test_llm_strategy_logs_its_calls_through_the_context(data, tmp_path):
     assert len(sink.calls) == requests
     assert research_calls
     assert all(c["provider"] == "local" and c["cost_usd"] > 0 for c in sink.calls)
+
+
+def test_llm_strategy_logs_its_calls_to_metrics_db_in_a_paper_live_run(tmp_path):
+    full = make_dataset(n_markets=4, n_times=40, seed=5)
+    data = numeric_dataset(full.select(["m2", "m3"]))  # markets that stay open
+    state = tmp_path / "state"
+    with research_server() as server, FakeExchange(data) as fx:
+        fx.state.auto_step = True
+        settings = LiveSettings.from_mapping(
+            {
+                "markets": list(data.markets.index),
+                "live": {"clock": "server", "stale_after": 50, "clob_url": fx.url,
+                         "gamma_url": fx.url, "state_dir": str(state)},
+            }
+        )  # fmt: skip
+        strategy = LLMStrategy(
+            config=str(llm_config(tmp_path / "config.yaml", server)),
+            decide_every=10,
+            ledger_path=str(tmp_path / "ledger.db"),
+        )
+        summary = LiveRunner(settings, strategy, interval=0).run(max_cycles=data.n_times)
+        requests = len(server.requests["local"])
+    assert summary.errors == 0
+    with sqlite3.connect(state / "metrics.db") as db:
+        rows = db.execute("SELECT provider, model, role, cost_usd FROM llm_calls").fetchall()
+    assert requests > 0
+    assert len(rows) == requests
+    assert {row[:3] for row in rows} == {("local", "fake-strong", "research")}
+    assert all(row[3] > 0 for row in rows)
