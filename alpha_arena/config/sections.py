@@ -124,6 +124,8 @@ class LiveConfig:
     paper_cash: float = _f(c.positive, 10_000.0)
     state_dir: str = _f(c.text, "state")
     rate_per_minute: float = _f(c.positive, 3_000.0)
+    ws_url: str | None = _f(c.optional(c.pattern(r"wss?://\S+", "a ws:// or wss:// URL")), None)
+    history_rows: int = _f(c.positive_int, 20_000)
 
 
 @dataclass(frozen=True)

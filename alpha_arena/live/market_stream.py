@@ -232,17 +232,20 @@ class MarketStream:
         self._pongs: deque[asyncio.Future] = deque()
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
+        self._connected = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_message = clock()
         self._received = False
 
     # ----- the runner's side (any thread) ---------------------------------------------------------
 
-    def start(self) -> MarketStream:
-        """Connect and subscribe in a background thread (returns at once)."""
+    def start(self, wait: float = 0.0) -> MarketStream:
+        """Connect and subscribe in a background thread; wait up to `wait` s for the first
+        connection (not connecting in time is no error: the runner falls back to REST)."""
         self._thread = threading.Thread(target=self._run, name="market-stream", daemon=True)
         self._thread.start()
         self._ready.wait(5.0)
+        self._connected.wait(wait)
         return self
 
     def sync(self, timeout: float) -> bool:
@@ -380,6 +383,7 @@ class MarketStream:
                     await ws.send(subscribe)
                     self._ws = ws
                     self.connects += 1
+                    self._connected.set()
                     self._last_message = self.clock()
                     received = await self._serve(ws)
             except (OSError, TimeoutError, WebSocketException) as exc:

@@ -16,6 +16,8 @@ live:
   paper_cash: 10000                # starting USDC of a paper run
   state_dir: state                 # journal, decision log, kill file (relative to the config)
   rate_per_minute: 3000            # REST requests per minute to Gamma + CLOB (shared limiter)
+  ws_url: null                     # the market WebSocket for books (REST /books if null)
+  history_rows: 20000              # polls kept in memory (the strategies' lookback window)
 ```
 The private key comes only from `POLYMARKET_PRIVATE_KEY` (environment or a `.env` next to
 the config file); it is never read from the YAML.
@@ -37,7 +39,7 @@ KILL_FILE = "KILL"
 
 _LIVE_KEYS = {
     "confirm", "clob_url", "gamma_url", "chain_id", "signature_type", "funder", "clock",
-    "stale_after", "paper_cash", "state_dir", "rate_per_minute",
+    "stale_after", "paper_cash", "state_dir", "rate_per_minute", "ws_url", "history_rows",
 }  # fmt: skip
 
 
@@ -60,6 +62,8 @@ class LiveSettings:
     paper_cash: float = 10_000.0
     state_dir: Path = Path("state")
     rate_per_minute: float = 3_000.0
+    ws_url: str | None = None
+    history_rows: int = 20_000
     kill_path: Path | None = None
 
     @property
@@ -139,6 +143,10 @@ class LiveSettings:
             raise ConfigError(f"live.rate_per_minute: expected > 0, got {self.rate_per_minute!r}")
         if not isinstance(self.paper_cash, (int, float)) or self.paper_cash <= 0:
             raise ConfigError(f"live.paper_cash: expected USDC > 0, got {self.paper_cash!r}")
+        if self.ws_url is not None and not str(self.ws_url).startswith(("ws://", "wss://")):
+            raise ConfigError(f"live.ws_url: expected a ws:// or wss:// URL, got {self.ws_url!r}")
+        if not isinstance(self.history_rows, int) or self.history_rows < 1:
+            raise ConfigError(f"live.history_rows: expected an int >= 1, got {self.history_rows!r}")
 
 
 def load_settings(path: str | Path) -> LiveSettings:
