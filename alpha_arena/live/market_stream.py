@@ -236,6 +236,7 @@ class MarketStream:
         self._thread: threading.Thread | None = None
         self._last_message = clock()
         self._received = False
+        self._closing: asyncio.Future | None = None
 
     # ----- the runner's side (any thread) ---------------------------------------------------------
 
@@ -250,7 +251,8 @@ class MarketStream:
 
     def sync(self, timeout: float) -> bool:
         """PING and wait up to `timeout` s for the PONG: True when the connection is alive, and
-        then every message the venue sent before answering has been applied."""
+        then every message the venue sent before answering has been applied. No PONG in time
+        closes the connection (it reconnects); False at once while disconnected."""
         loop = self._loop
         if loop is None or self._ws is None:
             return False
@@ -259,6 +261,8 @@ class MarketStream:
             return bool(future.result(timeout))
         except (TimeoutError, asyncio.CancelledError, RuntimeError):
             future.cancel()
+            # no PONG in time: the connection is broken; reopen it (and wait for snapshots)
+            loop.call_soon_threadsafe(self._abort)
             return False
 
     def books(self) -> dict[str, OrderBook]:
@@ -380,9 +384,9 @@ class MarketStream:
             received = False
             try:
                 async with connect(self.url, ping_interval=None, max_size=None) as ws:
+                    self.connects += 1
                     await ws.send(subscribe)
                     self._ws = ws
-                    self.connects += 1
                     self._connected.set()
                     self._last_message = self.clock()
                     received = await self._serve(ws)
@@ -446,6 +450,10 @@ class MarketStream:
         if not wait:
             return True
         return bool(await pong)
+
+    def _abort(self) -> None:
+        if self._ws is not None:
+            self._closing = asyncio.ensure_future(self._ws.close(1001, "no PONG"))
 
     def _drop_connection(self) -> None:
         """After a disconnect: no usable book until a fresh snapshot; pending syncs fail."""
