@@ -544,3 +544,22 @@ def test_paper_broker_follows_a_window_that_drops_rows():
         assert order.status is OrderStatus.FILLED
     assert results[0] == results[1]
     assert results[0], "the resting order should have been filled"
+
+
+def test_settings_name_bad_ws_url_and_history_rows():
+    from alpha_arena.config.problems import Problems
+    from alpha_arena.config.sections import LiveConfig, build_section
+    from alpha_arena.errors import ConfigError
+
+    for live, field in (({"ws_url": "https://x"}, "live.ws_url"),
+                        ({"history_rows": 0}, "live.history_rows")):  # fmt: skip
+        with pytest.raises(ConfigError, match=field):
+            LiveSettings.from_mapping({"markets": ["0xabc"], "live": live})
+        problems = Problems()
+        build_section(LiveConfig, live, "live", problems)
+        assert [str(p).split(":")[0] for p in problems] == [field]
+    settings = LiveSettings.from_mapping(
+        {"markets": ["0xabc"], "live": {"ws_url": "wss://h/ws/market", "history_rows": 500}}
+    )
+    assert (settings.ws_url, settings.history_rows) == ("wss://h/ws/market", 500)
+    assert LiveSettings(markets=["0xabc"]).ws_url is None  # REST only unless configured
