@@ -4,7 +4,9 @@ The paper runner polls the fake exchange (tests/fake_exchange.py, real HTTP on 1
 Gamma markets once, then `/time`, `/midpoints`, `/books` every cycle), grows its Dataset
 and steps the engine with the momentum strategy. Reported: the mean and worst whole cycle
 (poll + step) and the engine step alone; the peer is the same strategy stepping over the
-same data in a backtest (HistoricalFeed + SimBroker), measured in the same run.
+same data in a backtest (HistoricalFeed + SimBroker), measured in the same run. Then the
+same run with the books from the fake market WebSocket (`live.ws_url`: one PING/PONG a
+cycle instead of `POST /books`), against the REST cycle of the same run.
 
     python benchmarks/bench_live_cycle.py [--markets 100] [--cycles 60]
 
@@ -18,6 +20,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from alpha_arena.backtest.inputs import resolve_strategy
 from alpha_arena.engine import Engine, HistoricalFeed
@@ -25,7 +28,7 @@ from alpha_arena.live.runner import LiveRunner
 from alpha_arena.live.settings import LiveSettings
 from alpha_arena.sim import SimBroker, SimConfig
 from tests.factories import make_dataset
-from tests.fake_exchange import FakeExchange, numeric_dataset
+from tests.fake_exchange import FakeExchange, FakeMarketStream, numeric_dataset
 
 PARAMS = {"fast": 3, "slow": 10, "threshold": 0.05, "stake": 20}
 
@@ -43,21 +46,8 @@ def main() -> None:
     Engine(HistoricalFeed(data), resolve_strategy("momentum", PARAMS, 0), sim).run()
     backtest_step = (time.perf_counter() - started) / data.n_times
 
-    with tempfile.TemporaryDirectory() as tmp, FakeExchange(data) as fx:
-        fx.state.auto_step = True
-        config = {
-            "markets": list(data.markets.index),
-            "live": {"clock": "server", "stale_after": 50, "clob_url": fx.url,
-                     "gamma_url": fx.url, "state_dir": str(Path(tmp) / "state")},
-        }  # fmt: skip
-        runner = LiveRunner(
-            LiveSettings.from_mapping(config),
-            resolve_strategy("momentum", PARAMS, 0),
-            interval=0,
-        )
-        began = time.perf_counter()
-        summary = runner.run(max_cycles=args.cycles)
-        whole = (time.perf_counter() - began) / summary.cycles
+    whole, summary = _live(data, args.cycles, ws=False)
+    ws_whole, ws_summary = _live(data, args.cycles, ws=True)
     steps = summary.cycle_seconds[1:]  # the first step compiles the strategy's kernels
     print(f"markets {args.markets}, cycles {summary.cycles}, orders {summary.orders}")
     print(f"live cycle (poll + step), mean      {whole * 1000:8.1f} ms")
@@ -65,6 +55,34 @@ def main() -> None:
           f" / {max(steps) * 1000:.1f} ms")  # fmt: skip
     print(f"backtest step (peer, same data)     {backtest_step * 1000:8.1f} ms")
     print(f"live step / backtest step           {statistics.median(steps) / backtest_step:8.1f}x")
+    print(f"WebSocket books: cycles {ws_summary.cycles}, orders {ws_summary.orders}")
+    print(f"live cycle over the WebSocket, mean {ws_whole * 1000:8.1f} ms")
+    print(f"WebSocket cycle / REST cycle        {ws_whole / whole:8.2f}x")
+
+
+def _live(data, cycles: int, ws: bool) -> tuple[float, Any]:
+    """Mean whole-cycle seconds of a paper run over the fake exchange (books by REST or WS)."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeExchange(data) as fx,
+        FakeMarketStream(fx) as stream,
+    ):
+        fx.state.auto_step = True
+        config = {
+            "markets": list(data.markets.index),
+            "live": {"clock": "server", "stale_after": 50, "clob_url": fx.url,
+                     "gamma_url": fx.url, "state_dir": str(Path(tmp) / "state")},
+        }  # fmt: skip
+        if ws:
+            config["live"]["ws_url"] = stream.url
+        runner = LiveRunner(
+            LiveSettings.from_mapping(config),
+            resolve_strategy("momentum", PARAMS, 0),
+            interval=0,
+        )
+        began = time.perf_counter()
+        summary = runner.run(max_cycles=cycles)
+        return (time.perf_counter() - began) / summary.cycles, summary
 
 
 if __name__ == "__main__":
