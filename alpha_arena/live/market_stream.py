@@ -18,6 +18,7 @@ fresh snapshot arrives on the new connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -254,15 +255,18 @@ class MarketStream:
         then every message the venue sent before answering has been applied. No PONG in time
         closes the connection (it reconnects); False at once while disconnected."""
         loop = self._loop
-        if loop is None or self._ws is None:
+        if loop is None or self._ws is None or not self.running:
             return False
-        future = asyncio.run_coroutine_threadsafe(self._ping(wait=True), loop)
         try:
+            future = asyncio.run_coroutine_threadsafe(self._ping(wait=True), loop)
             return bool(future.result(timeout))
-        except (TimeoutError, asyncio.CancelledError, RuntimeError):
+        except (TimeoutError, asyncio.CancelledError):
             future.cancel()
             # no PONG in time: the connection is broken; reopen it (and wait for snapshots)
-            loop.call_soon_threadsafe(self._abort)
+            with contextlib.suppress(RuntimeError):  # unless the loop closed meanwhile
+                loop.call_soon_threadsafe(self._abort)
+            return False
+        except RuntimeError:  # the loop closed meanwhile (the stream is shutting down)
             return False
 
     def books(self) -> dict[str, OrderBook]:
