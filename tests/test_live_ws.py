@@ -122,10 +122,12 @@ def test_deltas_rebuild_every_book_state(states, old_shape, splits):
         asks = sorted((float(p), float(s)) for p, s in final["asks"])
         assert list(zip(book.bid_prices, book.bid_sizes, strict=True)) == bids
         assert list(zip(book.ask_prices, book.ask_sizes, strict=True)) == asks
-        if len(states) > 1 and any(
-            _level_changes(_as_rest(a, 0), _as_rest(b, 0)) for a, b in itertools.pairwise(states)
-        ):
-            assert book.timestamp.timestamp() * 1000 > 1_000
+        changed = [
+            1_000 * (i + 2)
+            for i, (a, b) in enumerate(itertools.pairwise(states))
+            if _level_changes(_as_rest(a, 0), _as_rest(b, 0))
+        ]
+        assert book.timestamp.timestamp() * 1000 == max([1_000, *changed])  # the last change
 
 
 def test_malformed_events_name_the_event_and_path():
@@ -366,6 +368,43 @@ def test_stream_books_stay_fresh_while_nothing_changes(venue):
             if url:
                 assert feed.rest_books == 0
     assert stale == {"ws": set(), "rest": {str(t) for t in data.token_ids}}
+
+
+def test_websocket_feed_builds_the_rest_feeds_dataset():
+    """Polled row by row, the WebSocket feed's Dataset equals the REST feed's (grid, prices,
+    book rows and their times) and the recorded data's books."""
+    data = _unresolved(3, 40, seed=8)
+    with (
+        FakeExchange(data) as fx,
+        FakeMarketStream(fx) as ws,
+        PolymarketClient(gamma_url=fx.url, clob_url=fx.url, rate_per_minute=60_000) as client,
+    ):
+        row = [0]
+        clock = lambda: int(data.times[row[0]])  # noqa: E731
+        feeds = {
+            name: LiveFeed(client, data.markets.index, interval=0, levels=3, clock=clock,
+                           ws_url=url)
+            for name, url in (("rest", None), ("ws", ws.url))
+        }  # fmt: skip
+        try:
+            for k in range(data.n_times):
+                row[0] = k
+                fx.set_row(k)
+                for feed in feeds.values():
+                    assert feed.poll().k == k
+            assert feeds["ws"].rest_books == 0
+        finally:
+            for feed in feeds.values():
+                feed.close()
+    rest, over_ws = feeds["rest"].dataset, feeds["ws"].dataset
+    assert (over_ws.times == rest.times).all()
+    assert np.array_equal(over_ws.prices, rest.prices, equal_nan=True)
+    assert (over_ws.books.times == rest.books.times).all()
+    assert (over_ws.books.times == data.books.times).all()
+    for name in ("bid_px", "bid_sz", "ask_px", "ask_sz"):
+        got = getattr(over_ws.books, name)
+        assert np.array_equal(got, getattr(rest.books, name), equal_nan=True)
+        assert np.array_equal(got, getattr(data.books, name), equal_nan=True)
 
 
 def test_last_trade_price_becomes_trade_rows(venue):
