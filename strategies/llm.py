@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from alpha_arena.agents import AgentsConfig, Coordinator, Memory, MemoryStore, load_config
+from alpha_arena.agents import AgentsConfig, Coordinator, Memory, MemoryStore
 from alpha_arena.errors import ConfigError, ValidationError
 from alpha_arena.llm import (
     Ledger,
-    LLMConfig,
     LLMRouter,
     ResponseCache,
     check_markets,
@@ -79,9 +78,12 @@ class LLMStrategy(Strategy):
         return self
 
     def _build(self, ctx: Context) -> Coordinator:
-        settings = load_config(self.config)
-        llm = LLMConfig.from_mapping(settings.get("llm"))
-        agents = self._agents or AgentsConfig.from_mapping(settings.get("agents"))
+        from alpha_arena.config import read_config
+
+        cfg, problems = read_config(self.config or None)
+        problems.within("config", "llm", "agents").raise_if_any(self.config)
+        llm = cfg.llm
+        agents = self._agents or cfg.agents
         if self.max_markets:
             agents = replace(agents, max_markets=self.max_markets)
         router = self._router

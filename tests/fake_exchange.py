@@ -98,6 +98,7 @@ class FakeState:
     hidden_books: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
     address: str = ""
+    gamma_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -392,6 +393,8 @@ def _gamma_market(state: FakeState, cid: str) -> dict[str, Any]:
         "closed": False,
         "active": True,
         "description": row["description"],
+        **_gamma_resolution(state, cid),
+        **state.gamma_fields.get(cid, {}),
     }
 
 
@@ -580,7 +583,10 @@ def _gamma_markets(state: FakeState, query: dict[str, Any]) -> list[dict[str, An
     ids = [c for c in state.dataset.markets.index if wanted is None or c in wanted]
     offset = int(query.get("offset", 0))
     limit = int(query.get("limit", 100))
-    return [_gamma_market(state, c) for c in ids[offset : offset + limit]]
+    found = [_gamma_market(state, c) for c in ids]
+    if "closed" in query:
+        found = [m for m in found if m["closed"] == (query["closed"] == "true")]
+    return found[offset : offset + limit]
 
 
 def _balance(state: FakeState, query: dict[str, Any]) -> dict[str, Any]:
@@ -590,6 +596,36 @@ def _balance(state: FakeState, query: dict[str, Any]) -> dict[str, Any]:
     else:
         amount = float(portfolio.cash)
     return {"balance": str(round(amount * 1e6)), "allowances": {}}
+
+
+def _gamma_resolution(state: FakeState, cid: str) -> dict[str, Any]:
+    """Gamma's resolution fields of a replayed market: closed and resolved (UMA) once the
+    replay clock reaches the dataset's `resolved_at`, with `outcomePrices` 1/0 or 0.5/0.5."""
+    row = state.dataset.markets.loc[cid]
+    when = row["resolved_at"]
+    if row["resolution_state"] == "unresolved" or pd.isna(when):
+        return {}
+    if _now(state) < when.value:
+        return {}
+    toks = state.dataset.tokens[state.dataset.tokens["market_id"] == cid]
+    toks = toks.sort_values("is_yes", ascending=False)
+    if row["resolution_state"] == "void":
+        prices = ["0.5", "0.5"]
+    else:
+        prices = ["1" if o == row["winning_outcome"] else "0" for o in toks["outcome"]]
+    return {
+        "closed": True,
+        "active": False,
+        "umaResolutionStatus": "resolved",
+        "outcomePrices": json.dumps(prices),
+        "closedTime": when.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def set_gamma_fields(fx: FakeExchange, condition_id: str, fields: dict[str, Any]) -> None:
+    """Override Gamma fields of one market (malformed payloads, early closes)."""
+    with fx.state.lock:
+        fx.state.gamma_fields[condition_id] = dict(fields)
 
 
 # ----- the market WebSocket ------------------------------------------------------------------

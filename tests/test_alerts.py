@@ -37,7 +37,7 @@ class Recorder:
 
 def _config(slack: str, smtp_port: int, routes: str):
     raw = {
-        "llm": {"providers": ["openai"]},
+        "llm": {"chain": ["openai"]},
         "alerts": {"routes": json.loads(routes), "rate_limit_per_hour": 2, "dedup_seconds": 60},
     }
     secrets = Secrets(

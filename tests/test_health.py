@@ -178,6 +178,6 @@ def test_cli_reads_paths_from_the_config(tmp_path: Path, capsys) -> None:
 
 def _config(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text("alerts:\n  routes: {critical: [log]}\nllm: {providers: [openai]}\n")
+    path.write_text("alerts:\n  routes: {critical: [log]}\nllm: {chain: [openai]}\n")
     (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-test-health\n")
     return path

@@ -1,11 +1,11 @@
-"""The block-unrolled EMA loop (and RSI) against the plain one-row recursion.
+"""The span-wise fast loops (EMA, RSI, rolling moments) against plain one-row references.
 
-`rolling.ema_into` (EMA, and Wilder's RMA inside ATR) advances its average four valid
-rows per loop-carried multiply-add; these tests run a straightforward Python recursion
-(one row at a time, gaps skipped) over series where blocks are broken by NaNs at every
-offset, so the switch between the block path and the one-row path is exercised
-everywhere. RSI, whose kernel keeps the one-row loop (blocking it measured slower),
-is held to the same recursion as a guard for a future attempt.
+The kernels walk a series in spans of `rolling.SPAN` rows and try each span with a fast
+loop that checks no row (four rows per loop-carried step for the averages), redoing a
+span row by row when a missing row poisoned it. These tests run straightforward Python
+references (one row at a time, gaps skipped) over series long enough for many spans,
+with holes (NaN and ±inf) at arbitrary offsets and flat runs, so every switch between
+the fast and the general loop is exercised.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,15 +68,35 @@ def rsi_reference(x: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def moments_reference(x: np.ndarray, n: int, ddof: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance of the last n valid values, recomputed from scratch per row."""
+    mean = np.full(x.size, np.nan)
+    var = np.full(x.size, np.nan)
+    seen: list[float] = []
+    for i, v in enumerate(x):
+        if not math.isfinite(v):
+            continue
+        seen.append(v)
+        if len(seen) >= n:
+            window = np.array(seen[-n:])
+            mean[i] = window.mean()
+            var[i] = window.var(ddof=ddof)
+    return mean, var
+
+
 @st.composite
 def gappy(draw) -> np.ndarray:
-    """A random walk of up to 600 rows with NaN holes at arbitrary offsets."""
-    size = draw(st.integers(0, 600))
+    """A random walk (tick-rounded, so it has flat runs) of up to 3000 rows: several
+    spans. Holes (NaN, ±inf) are few and sometimes clustered, at arbitrary offsets."""
+    size = draw(st.integers(0, 3000))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
-    x = 50.0 + np.cumsum(rng.normal(size=size))
-    holes = draw(st.lists(st.integers(0, max(size - 1, 0)), max_size=40)) if size else []
-    x[holes] = np.nan
+    x = np.round(50.0 + np.cumsum(rng.normal(size=size) * rng.integers(0, 2, size)), 2)
+    if size:
+        holes = draw(st.lists(st.integers(0, size - 1), max_size=8))
+        for hole in holes:
+            width = draw(st.integers(1, 30))
+            x[hole : hole + width] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
     return x
 
 
@@ -86,9 +107,38 @@ def test_ema_and_rma_blocks_match_the_one_row_recursion(x, n):
     np.testing.assert_allclose(ind.rsi(x, n), rsi_reference(x, n), **TOL)
 
 
-def test_long_series_blocks_stay_on_the_recursion():
-    """10⁵ rows with a hole every ~37 rows: block rounding never builds up."""
+@settings(deadline=None, max_examples=30)
+@given(gappy(), st.integers(2, 15), st.integers(1, 15), st.integers(1, 12))
+def test_macd_is_three_chained_recursions(x, fast, extra, signal):
+    slow = fast + extra
+    line = ema_reference(x, fast, 2.0 / (fast + 1)) - ema_reference(x, slow, 2.0 / (slow + 1))
+    sig = ema_reference(line, signal, 2.0 / (signal + 1))
+    got = ind.macd(x, fast, slow, signal)
+    np.testing.assert_allclose(got.macd, line, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got.signal, sig, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got.hist, line - sig, rtol=1e-9, atol=1e-9)
+
+
+@settings(deadline=None, max_examples=40)
+@given(gappy(), st.integers(2, 40))
+def test_rolling_moments_match_a_from_scratch_window(x, n):
+    """SMA, rolling std and Bollinger Bands against the window recomputed each row;
+    a flat window gives exactly its value and a zero deviation."""
+    mean, var = moments_reference(x, n, 0)
+    np.testing.assert_allclose(ind.sma(x, n), mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ind.stdev(x, n, ddof=0) ** 2, var, rtol=1e-9, atol=1e-9)
+    bands = ind.bbands(x, n, 2.0, ddof=0)
+    np.testing.assert_allclose(bands.mid, mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bands.upper - bands.mid, 2.0 * np.sqrt(var), atol=1e-6)
+    flat = np.isclose(var, 0.0, atol=1e-20)
+    assert np.all(bands.upper[flat] == bands.mid[flat])
+
+
+@pytest.mark.parametrize("hole_every", [37, 5_000, 0])
+def test_long_series_blocks_stay_on_the_recursion(hole_every):
+    """10⁵ rows, holes dense (every span redone), sparse, or none: rounding never builds up."""
     x = 50.0 + np.cumsum(np.random.default_rng(3).normal(size=100_000))
-    x[::37] = np.nan
+    if hole_every:
+        x[::hole_every] = np.nan
     np.testing.assert_allclose(ind.ema(x, 20), ema_reference(x, 20, 2.0 / 21), **TOL)
     np.testing.assert_allclose(ind.rsi(x, 14), rsi_reference(x, 14), **TOL)

@@ -517,7 +517,7 @@ def test_window_is_bounded_and_decisions_unchanged(tmp_path):
     """Over many cycles the live Dataset holds at most `history_rows` rows and a flat number
     of bytes; with the window longer than the strategy's lookback, the paper run places the
     same orders and gets the same fills as an unbounded one."""
-    data = _unresolved(4, 150, seed=6)
+    data = _unresolved(4, 100, seed=6)
     params = {"length": 10, "entry_z": 1.0, "exit_z": 0.3, "stake": 20}
     runs = {}
     for name, rows in (("bounded", 24), ("unbounded", 10_000)):
@@ -542,7 +542,7 @@ def test_window_is_bounded_and_decisions_unchanged(tmp_path):
             runs[name] = runner.feed.poll_sizes
     sizes = runs["bounded"]
     assert max(n for n, _ in sizes) == 24
-    assert len({b for _, b in sizes[60:]}) == 1  # flat memory once the window is full
+    assert len({b for _, b in sizes[40:]}) == 1  # flat memory once the window is full
     assert runs["unbounded"][-1][0] == data.n_times
     bounded, unbounded = _orders(tmp_path / "bounded"), _orders(tmp_path / "unbounded")
     assert len(unbounded) > 5
@@ -583,22 +583,3 @@ def test_paper_broker_follows_a_window_that_drops_rows():
         assert order.status is OrderStatus.FILLED
     assert results[0] == results[1]
     assert results[0], "the resting order should have been filled"
-
-
-def test_settings_name_bad_ws_url_and_history_rows():
-    from alpha_arena.config.problems import Problems
-    from alpha_arena.config.sections import LiveConfig, build_section
-    from alpha_arena.errors import ConfigError
-
-    for live, field in (({"ws_url": "https://x"}, "live.ws_url"),
-                        ({"history_rows": 0}, "live.history_rows")):  # fmt: skip
-        with pytest.raises(ConfigError, match=field):
-            LiveSettings.from_mapping({"markets": ["0xabc"], "live": live})
-        problems = Problems()
-        build_section(LiveConfig, live, "live", problems)
-        assert [str(p).split(":")[0] for p in problems] == [field]
-    settings = LiveSettings.from_mapping(
-        {"markets": ["0xabc"], "live": {"ws_url": "wss://h/ws/market", "history_rows": 500}}
-    )
-    assert (settings.ws_url, settings.history_rows) == ("wss://h/ws/market", 500)
-    assert LiveSettings(markets=["0xabc"]).ws_url is None  # REST only unless configured

@@ -24,7 +24,7 @@ class Recorder:
 
 def _setup(tmp_path: Path):
     raw = {
-        "llm": {"providers": ["openai"]},
+        "llm": {"chain": ["openai"]},
         "risk": {"daily_loss_limit": 50},
         "cost_limits": {"daily": 10, "alert_threshold": 0.8},
         "performance": {"max_cycle_seconds": 30},

@@ -74,7 +74,7 @@ def test_no_secret_in_any_output_or_file(
         monkeypatch.setenv("SMTP_TO", "ops@example.org")
         config = deploy / "config.yaml"
         config.write_text(
-            "llm: {providers: [anthropic], fallback: [openai]}\n"
+            "llm: {chain: [anthropic, openai]}\nmarkets: [m1]\n"
             "live: {confirm: true}\n"
             f"ops: {{exchange_url: '{http.url}/time', polygon_rpc_url: '{http.url}/rpc'}}\n"
             "alerts: {routes: {critical: [log, slack, telegram, email], warning: [log]}}\n"

@@ -51,7 +51,7 @@ def _deployment(tmp_path: Path, env: str = "") -> Path:
     conn.close()
     config = tmp_path / "config.yaml"
     config.write_text(
-        "llm: {providers: [openai]}\nalerts: {routes: {critical: [log]}}\n"
+        "llm: {chain: [openai]}\nalerts: {routes: {critical: [log]}}\n"
         "cost_limits: {daily: 10, monthly: 100, alert_threshold: 0.8}\n"
     )
     (tmp_path / ".env").write_text(f"OPENAI_API_KEY=sk-status-secret\n{env}")

@@ -1,7 +1,7 @@
 """LLM agents: Research, Risk, Execution and Reflection, the Coordinator that runs them per
 market, and their memory (short-term in process, long-term and episodic in SQLite)."""
 
-from alpha_arena.agents.config import AgentsConfig, load_config
+from alpha_arena.agents.config import AgentsConfig
 from alpha_arena.agents.coordinator import Coordinator, MarketDecision
 from alpha_arena.agents.execution import ExecutionAgent, OrderPlan, max_price_with_edge
 from alpha_arena.agents.memory import (
@@ -34,7 +34,6 @@ __all__ = [
     "ShortTermMemory",
     "Sizing",
     "build_view",
-    "load_config",
     "max_price_with_edge",
     "net_edge",
 ]

@@ -55,23 +55,3 @@ class AgentsConfig:
         if unknown:
             raise ConfigError(f"agents: unknown keys {unknown} (known: {sorted(known)})")
         return cls(**section)
-
-
-def load_config(path: str | None) -> dict[str, Any]:
-    """A YAML config file as a dict (empty without a path)."""
-    if not path:
-        return {}
-    from pathlib import Path
-
-    import yaml
-
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"config file {path!r} not found")
-    try:
-        data = yaml.safe_load(file.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path!r} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {path!r}: expected a mapping at the top level")
-    return data

@@ -7,7 +7,8 @@
   and the 1 USDC minimum for marketable ones. A failed check is a REJECTED order, not a call.
 - Every order is signed first, its EIP-712 hash (the exchange's order id) journaled, and
   only then posted (`OrderJournal`). A restart (`reconcile`) asks the exchange about the
-  uncertain hashes, adopts its open orders, and takes cash and positions from its balances.
+  uncertain hashes, adopts its open orders, and takes cash and positions from its balances
+  (one call per distinct token, `BALANCE_WORKERS` in flight, none repeated by a retry).
 - `advance` books new trades (taker and maker side) as fills, once each, and closes orders
   the exchange no longer lists. Secrets never appear in errors: every message is redacted.
 """
@@ -17,7 +18,8 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 POLYGON = 137
 MIN_MARKETABLE_USDC = 1.0
 """The venue's minimum value of a marketable (FOK/FAK) order."""
+BALANCE_WORKERS = 8
+"""Balance requests in flight at once during `reconcile` (the API takes one token per call)."""
 TRADES_OVERLAP_S = 3_600
 """How far before the newest trade seen the next trades request starts."""
 _EPS = 1e-9
@@ -109,7 +113,13 @@ class ClobBroker:
         settings: ClobSettings | None = None,
         *,
         client: Any | None = None,
+        balance_workers: int = BALANCE_WORKERS,
     ) -> None:
+        ok = isinstance(balance_workers, int) and not isinstance(balance_workers, bool)
+        if not ok or balance_workers < 1:
+            raise ValidationError("balance_workers", "an int >= 1", balance_workers)
+        self.balance_workers = balance_workers
+        self._balances: dict[str, float] = {}
         self.settings = settings or ClobSettings()
         self._dataset = dataset
         self.journal = journal
@@ -265,6 +275,30 @@ class ClobBroker:
         answer = self._call("GET /balance-allowance", self.client.get_balance_allowance, params)
         return int(answer["balance"]) / 1e6
 
+    def positions(
+        self, token_ids: Iterable[str], known: dict[str, float] | None = None
+    ) -> dict[str, float]:
+        """Shares held of each distinct token, asked once each (the API has no batch form),
+        `balance_workers` requests in flight. Answers also go into `known`, and tokens
+        already in it are not asked: `reconcile` keeps one across its retries, so a retry
+        after a failure asks only the tokens still unanswered."""
+        known = {} if known is None else known
+        tokens = list(dict.fromkeys(token_ids))
+        wanted = [t for t in tokens if t not in known]
+        if wanted:
+            workers = min(self.balance_workers, len(wanted))
+            with ThreadPoolExecutor(workers, thread_name_prefix="balance") as pool:
+                futures = [(token, pool.submit(self.position, token)) for token in wanted]
+            failure: ApiError | None = None
+            for token, future in futures:
+                try:
+                    known[token] = future.result()
+                except ApiError as exc:
+                    failure = failure or exc
+            if failure is not None:
+                raise failure
+        return {token: known[token] for token in tokens}
+
     def trades(self) -> list[dict[str, Any]]:
         """The account's trades since `trades_after`, as the exchange reports them."""
         from py_clob_client_v2.clob_types import TradeParams
@@ -287,8 +321,9 @@ class ClobBroker:
         portfolio = self._portfolio
         portfolio.cash = self.balance()
         marks = portfolio.marks()
+        held = self.positions(self._tokens, self._balances)
         for col, token in enumerate(self._tokens):
-            shares = self.position(token)
+            shares = held[token]
             portfolio.shares[col] = shares
             if shares > 0:
                 cost = marks[col]
@@ -323,6 +358,7 @@ class ClobBroker:
         for trade in self.trades():
             self.journal.record_trade(str(trade["id"]), str(trade.get("taker_order_id", "")))
         self._reserve()
+        self._balances.clear()
         self.reconcile_report = report
         return report
 

@@ -10,8 +10,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "config",
         help="validate config.yaml and .env",
-        description="Validate every section of config.yaml and the .env secrets. Prints each "
-        "bad or missing field (secrets only as set/unset) and exits 1 if there is any.",
+        description="Validate every section of config.yaml and the .env secrets with the "
+        "loader `alpha-arena run` uses, so a config that passes here is one `run` accepts. "
+        "Prints each bad or missing field (secrets only as set/unset) and exits 1 if there "
+        "is any.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate and list every problem")
@@ -21,9 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from alpha_arena.config import read_config
+    from alpha_arena.config import read_run_config
 
-    cfg, problems = read_config(args.config, args.env)
+    cfg, problems = read_run_config(args.config, args.env)
     for problem in problems:
         print(f"ERROR {problem}")
     env = cfg.public()["env"]

@@ -21,9 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _kill(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from alpha_arena.live.settings import load_settings
+    from alpha_arena.config import read_config
+    from alpha_arena.errors import ConfigError
 
-    path = load_settings(args.config).kill_file
+    cfg, problems = read_config(args.config)
+    unreadable = [p for p in problems if p.path == "config"]
+    if unreadable:  # other problems must not stop an emergency stop
+        raise ConfigError(str(unreadable[0]))
+    path = cfg.kill_file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{datetime.now(UTC).isoformat()} {args.reason}\n")
     print(f"kill switch tripped: {path}")

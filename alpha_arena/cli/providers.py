@@ -27,10 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the providers table (or JSON); exit code 0."""
-    from alpha_arena.agents.config import load_config
-    from alpha_arena.llm import Ledger, LLMConfig, LLMRouter
+    from alpha_arena.config import read_config
+    from alpha_arena.llm import Ledger, LLMRouter
 
-    config = LLMConfig.from_mapping(load_config(args.config).get("llm"))
+    cfg, problems = read_config(args.config)
+    problems.within("config", "llm").raise_if_any(args.config or "config")
+    config = cfg.llm
     path = Path(args.ledger or config.ledger_path)
     ledger = Ledger(path if path.is_file() else ":memory:")
     router = LLMRouter(config, ledger=ledger)

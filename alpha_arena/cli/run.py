@@ -14,13 +14,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Poll the configured markets every --interval seconds and trade a "
         "strategy through the engine's risk gate. Paper trading is the default.",
     )
-    parser.add_argument("--interval", type=float, default=60.0, help="seconds between cycles")
+    parser.add_argument(
+        "--interval", type=float, help="seconds between cycles (default: agent.interval)"
+    )
     parser.add_argument("--strategy", help="registered strategy name (overrides the config)")
     parser.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="strategy parameter"
     )
     parser.add_argument("--config", default="config.yaml", help="path of config.yaml")
     parser.add_argument("--live", action="store_true", help="send real orders (needs confirm)")
+    parser.add_argument(
+        "--reset-paper",
+        action="store_true",
+        help="start the paper account afresh from live.paper_cash (else it is restored)",
+    )
     parser.add_argument("--once", action="store_true", help="run one cycle and exit")
     parser.add_argument("--max-cycles", type=int, help="stop after this many cycles")
     parser.add_argument(
@@ -41,12 +48,15 @@ def _run(args: argparse.Namespace) -> int:
     import logging
 
     from alpha_arena.backtest.inputs import resolve_strategy
+    from alpha_arena.config import read_run_config
     from alpha_arena.errors import ConfigError
     from alpha_arena.live.runner import LiveRunner
-    from alpha_arena.live.settings import load_settings
+    from alpha_arena.live.settings import LiveSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    settings = load_settings(args.config)
+    cfg, problems = read_run_config(args.config)
+    problems.raise_if_any(args.config)  # every problem `config check` names, at once
+    settings = LiveSettings.from_config(cfg)
     if args.shard:
         index, sep, count = args.shard.partition("/")
         if not (sep and index.isdigit() and count.isdigit()):
@@ -56,6 +66,8 @@ def _run(args: argparse.Namespace) -> int:
     if not name:
         raise ConfigError("strategy: give --strategy NAME or strategy.name in the config")
     params = dict(settings.params) if name == settings.strategy else {}
+    if name == "llm":  # the LLM strategy reads its llm/agents sections from the same file
+        params.setdefault("config", args.config)
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -63,16 +75,23 @@ def _run(args: argparse.Namespace) -> int:
         params[key] = value
     if args.max_cycles is not None and args.max_cycles < 1:
         raise ConfigError(f"--max-cycles: expected a count >= 1, got {args.max_cycles}")
-    if args.interval < 0:
-        raise ConfigError(f"--interval: expected seconds >= 0, got {args.interval}")
+    interval = settings.interval if args.interval is None else args.interval
+    if not interval >= 0:
+        raise ConfigError(f"--interval: expected seconds >= 0, got {interval}")
     strategy = resolve_strategy(name, params, 0)
     ops = None
     if not args.no_ops:
-        from alpha_arena.config import load_config
         from alpha_arena.ops.runtime import OpsRuntime
 
-        ops = OpsRuntime(load_config(args.config), serve=not args.no_metrics_server)
-    runner = LiveRunner(settings, strategy, live=args.live, interval=args.interval, ops=ops)
+        ops = OpsRuntime(cfg, serve=not args.no_metrics_server)
+    runner = LiveRunner(
+        settings,
+        strategy,
+        live=args.live,
+        interval=interval,
+        ops=ops,
+        reset_paper=args.reset_paper,
+    )
     summary = runner.run(max_cycles=1 if args.once else args.max_cycles)
     cycles = summary.cycle_seconds
     print(
@@ -87,6 +106,8 @@ def _run(args: argparse.Namespace) -> int:
                 "stopped_by": summary.stopped_by,
                 "kill_switch": summary.kill_switch,
                 "reconcile": summary.reconcile,
+                "restored_from": summary.restored_from,
+                "resolved": summary.resolved,
             }
         )
     )

@@ -74,6 +74,13 @@ def text(value: Any) -> str:
     return value
 
 
+def condition_id(value: Any) -> str:
+    """A market's condition id as a string (YAML reads an unquoted `0x...` as a number)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise CheckError("a quoted condition id (YAML reads an unquoted 0x... as a number)")
+    return text(value)
+
+
 def optional(check: Checker) -> Checker:
     """`check`, or None (YAML `null`)."""
 
@@ -125,6 +132,14 @@ def url(value: Any) -> str:
     parsed = urlparse(value) if isinstance(value, str) else None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise CheckError("an http(s) URL")
+    return value
+
+
+def ws_url(value: Any) -> str:
+    """A ws(s) URL with a host (the CLOB market WebSocket)."""
+    parsed = urlparse(value) if isinstance(value, str) else None
+    if parsed is None or parsed.scheme not in ("ws", "wss") or not parsed.netloc:
+        raise CheckError("a ws:// or wss:// URL")
     return value
 
 

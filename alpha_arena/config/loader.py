@@ -1,9 +1,15 @@
 """`load_config`: `config.yaml` + `.env` into a typed, fully validated `Config`.
 
-Every section is validated even after a problem is found, so one run of
-`alpha-arena config check` lists every bad or missing field. The `risk:` section is handed to
-`RiskLimits.from_mapping` (the gate the runner uses), one key at a time so each bad key is
-reported on its own.
+The one loader of the project: `alpha-arena config check`, `run` (through
+`alpha_arena.live.settings.LiveSettings.from_config`), `kill` and the operations commands all
+read this `Config`. Every section is validated even after a problem is found, so one run of
+`config check` lists every bad or missing field. `risk`, `llm` and `agents` are validated by
+the dataclasses of the code that reads them (see `delegated`); the other sections are the
+dataclasses in `sections`.
+
+A few keys are the operations manual's names for another key; the loader merges each pair so
+every reader sees one value: `agent.dry_run` is `not live.confirm`, `agent.strategy` is
+`strategy.name`, and the runner's files in `ops` follow `live.state_dir`.
 """
 
 from __future__ import annotations
@@ -13,31 +19,32 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
+from alpha_arena.config.delegated import build_delegated
 from alpha_arena.config.problems import Problems
-from alpha_arena.config.secrets import PROVIDER_KEYS, Secrets
+from alpha_arena.config.secrets import SPECS, Secrets
 from alpha_arena.config.sections import (
+    RUNNER_FILES,
     AgentConfig,
-    AgentsConfig,
     AlertsConfig,
     CostLimits,
     LiveConfig,
-    LLMConfig,
     MarketsConfig,
     OpsConfig,
     PerformanceConfig,
     StrategyConfig,
     build_section,
 )
-from alpha_arena.errors import ConfigError
 from alpha_arena.risk import RiskLimits
 
+if TYPE_CHECKING:
+    from alpha_arena.agents.config import AgentsConfig
+    from alpha_arena.llm.config import LLMConfig
+
 _SECTIONS: dict[str, type] = {
-    "llm": LLMConfig,
     "agent": AgentConfig,
-    "agents": AgentsConfig,
     "markets": MarketsConfig,
     "performance": PerformanceConfig,
     "cost_limits": CostLimits,
@@ -46,22 +53,37 @@ _SECTIONS: dict[str, type] = {
     "ops": OpsConfig,
     "alerts": AlertsConfig,
 }
+_DELEGATED = ("risk", "llm", "agents")
+
+
+def _llm_config(section: Mapping[str, Any] | None = None) -> LLMConfig:
+    from alpha_arena.llm.config import LLMConfig
+
+    return LLMConfig.from_mapping(section)
+
+
+def _agents_config(section: Mapping[str, Any] | None = None) -> AgentsConfig:
+    from alpha_arena.agents.config import AgentsConfig
+
+    return AgentsConfig.from_mapping(section)
 
 
 @dataclass(frozen=True)
 class Config:
     """The whole validated configuration; paths in `ops` are resolved against `base`."""
 
-    llm: LLMConfig = field(default_factory=LLMConfig)
+    llm: LLMConfig = field(default_factory=_llm_config)
     risk: RiskLimits = field(default_factory=RiskLimits)
     agent: AgentConfig = field(default_factory=AgentConfig)
-    agents: AgentsConfig = field(default_factory=AgentsConfig)
+    agents: AgentsConfig = field(default_factory=_agents_config)
     markets: MarketsConfig = field(default_factory=MarketsConfig)
     performance: PerformanceConfig = field(default_factory=PerformanceConfig)
     cost_limits: CostLimits = field(default_factory=CostLimits)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
-    ops: OpsConfig = field(default_factory=OpsConfig)
+    ops: OpsConfig = field(
+        default_factory=lambda: _runner_files(OpsConfig(), LiveConfig(), Problems())
+    )
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     secrets: Secrets = field(default_factory=lambda: Secrets({}), repr=False)
     base: Path = Path(".")
@@ -72,24 +94,29 @@ class Config:
         return p if p.is_absolute() else self.base / p
 
     @property
+    def state_dir(self) -> Path:
+        """The runner's state directory (journal, decision log, metrics), resolved."""
+        return self.path(self.live.state_dir)
+
+    @property
     def kill_file(self) -> Path:
-        """The kill-switch file (the same rule as the live runner: risk's, else state/KILL)."""
+        """The kill-switch file: `risk.kill_switch_file`, else `<live.state_dir>/KILL`."""
         if self.risk.kill_switch_file:
             return self.path(self.risk.kill_switch_file)
-        return self.path(self.live.state_dir) / "KILL"
+        return self.state_dir / "KILL"
 
     @property
     def real_money(self) -> bool:
-        """True when the config allows real orders (live.confirm or agent.dry_run false)."""
-        return self.live.confirm or not self.agent.dry_run
+        """True when the config allows real orders (`live.confirm`; `run` also needs --live)."""
+        return self.live.confirm
 
     def public(self) -> dict[str, Any]:
         """Every non-secret setting as plain JSON-able data, secrets as set/unset."""
         out: dict[str, Any] = {}
-        for name in ("llm", "risk", *_SECTIONS):
+        for name in (*_DELEGATED, *_SECTIONS):
             section = dataclasses.asdict(getattr(self, name))
             out[name] = {k: list(v) if isinstance(v, tuple) else v for k, v in section.items()}
-        out["env"] = {name: self.secrets.status(name) for name in _secret_names()}
+        out["env"] = {name: self.secrets.status(name) for name in SPECS}
         return out
 
     def fingerprint(self) -> str:
@@ -98,45 +125,89 @@ class Config:
         return hashlib.sha256(blob).hexdigest()
 
 
-def _secret_names() -> tuple[str, ...]:
-    from alpha_arena.config.secrets import SPECS
+def _runner_files(ops: OpsConfig, live: LiveConfig, problems: Problems) -> OpsConfig:
+    """`ops` with the runner's files at `<live.state_dir>/<name>`; a problem per `ops` path
+    given that names another file (the runner would write elsewhere than health reads)."""
+    where = PurePosixPath(live.state_dir)
+    values = {}
+    for key, name in RUNNER_FILES.items():
+        wanted = str(where / name)
+        given = getattr(ops, key)
+        if given is not None and PurePosixPath(given) != PurePosixPath(wanted):
+            problems.add(
+                f"ops.{key}", f"{wanted} (the runner writes <live.state_dir>/{name})", given
+            )
+        values[key] = wanted
+    return dataclasses.replace(ops, **values)
 
-    return tuple(SPECS)
+
+def _merge_aliases(raw: Mapping[str, Any], built: dict[str, Any], problems: Problems) -> None:
+    """One value for each pair of names: `agent.dry_run` / `live.confirm`, `agent.strategy` /
+    `strategy.name`. Both given and disagreeing is a problem; one given sets the other."""
+    refused = {p.path for p in problems}
+
+    def given(section: str, key: str) -> bool:
+        part = raw.get(section)
+        return isinstance(part, Mapping) and key in part and f"{section}.{key}" not in refused
+
+    agent, live, strategy = built["agent"], built["live"], built["strategy"]
+    if given("agent", "dry_run") and given("live", "confirm"):
+        if agent.dry_run == live.confirm:
+            problems.add(
+                "agent.dry_run",
+                f"{str(not live.confirm).lower()} (the opposite of live.confirm)",
+                agent.dry_run,
+            )
+    elif given("agent", "dry_run"):
+        live = dataclasses.replace(live, confirm=not agent.dry_run)
+    name = strategy.name or agent.strategy
+    if strategy.name and agent.strategy and strategy.name != agent.strategy:
+        problems.add(
+            "agent.strategy", f"{strategy.name!r} (the same as strategy.name)", agent.strategy
+        )
+    built["live"] = live
+    built["agent"] = dataclasses.replace(agent, dry_run=not live.confirm, strategy=name)
+    built["strategy"] = dataclasses.replace(strategy, name=name)
 
 
-def _risk(raw: Any, problems: Problems) -> RiskLimits:
-    if raw is None:
-        return RiskLimits()
-    if not isinstance(raw, Mapping):
-        problems.add("risk", "a mapping", raw)
-        return RiskLimits()
-    good: dict[str, Any] = {}
-    for key, value in raw.items():
-        try:
-            RiskLimits.from_mapping({key: value})
-        except ConfigError as exc:
-            _, _, detail = str(exc).partition(": ")
-            if detail.startswith("expected "):
-                expected = detail.removeprefix("expected ").partition(", got")[0]
-            else:
-                expected = "a known key " + detail.removeprefix("unknown setting ")
-            problems.add(f"risk.{key}", expected, value)
-            continue
-        good[key] = value
-    limits = RiskLimits.from_mapping(good)
-    pos, total = limits.max_position_usdc, limits.max_total_exposure_usdc
+def _cross_checks(cfg: Config, problems: Problems) -> None:
+    """Checks that span two keys."""
+    pos, total = cfg.risk.max_position_usdc, cfg.risk.max_total_exposure_usdc
     if pos is not None and total is not None and pos > total:
         problems.add("risk.max_position_size", f"at most max_total_exposure ({total})", pos)
-    return limits
+    limits = cfg.cost_limits
+    if limits.daily is not None and limits.monthly is not None and limits.daily > limits.monthly:
+        problems.add(
+            "cost_limits.daily", f"at most cost_limits.monthly ({limits.monthly})", limits.daily
+        )
+    cap = cfg.markets.max_markets
+    if len(cfg.markets.ids) > cap:
+        problems.add(
+            "markets.ids", f"at most markets.max_markets ({cap}) ids", f"{len(cfg.markets.ids)} ids"
+        )
+
+
+def runner_problems(cfg: Config) -> Problems:
+    """What `alpha-arena run` needs beyond a valid config (`config check` reports it too; the
+    operations commands do not need it): at least one market to trade."""
+    problems = Problems()
+    if not cfg.markets.ids:
+        problems.add("markets.ids", "at least one condition id (the markets `run` trades)", [])
+    return problems
 
 
 def _required_secrets(cfg: Config) -> dict[str, str]:
+    from alpha_arena.llm.config import KEY_ENV
+
     need: dict[str, str] = {}
     if cfg.real_money:
         need["WALLET_PRIVATE_KEY"] = "real orders are enabled; or POLYMARKET_PRIVATE_KEY"
-    if "llm" in (cfg.strategy.name, cfg.agent.strategy):
-        for provider in (*cfg.llm.providers, *cfg.llm.fallback):
-            need[PROVIDER_KEYS[provider]] = f"llm provider {provider} (strategy llm)"
+    if cfg.strategy.name == "llm":
+        keyed = [p for p in cfg.llm.chain if p != "local"]
+        local = "local" in cfg.llm.chain and cfg.llm.base_urls.get("local")
+        if keyed and not local and not any(cfg.secrets.get(KEY_ENV[p][0]) for p in keyed):
+            why = "strategy llm needs a key for one of llm.chain: " + ", ".join(keyed)
+            need[KEY_ENV[keyed[0]][0]] = why
     api = ("POLYMARKET_API_KEY", "POLYMARKET_API_SECRET", "POLYMARKET_API_PASSPHRASE")
     if any(cfg.secrets.get(n) for n in api):
         need.update(dict.fromkeys(api, "the API key, secret and passphrase go together"))
@@ -160,7 +231,7 @@ def validate(raw: Any, secrets: Secrets, base: Path = Path(".")) -> tuple[Config
     if not isinstance(raw, Mapping):
         problems.add("config", "a mapping of sections", raw)
         raw = {}
-    known = {"risk", *_SECTIONS}
+    known = {*_DELEGATED, *_SECTIONS}
     for key in raw:
         if key not in known:
             problems.add(str(key), "a known section (" + ", ".join(sorted(known)) + ")", "present")
@@ -169,16 +240,17 @@ def validate(raw: Any, secrets: Secrets, base: Path = Path(".")) -> tuple[Config
         sections["markets"] = {"ids": sections["markets"]}
     if isinstance(sections.get("strategy"), str):
         sections["strategy"] = {"name": sections["strategy"]}
-    built = {
+    built: dict[str, Any] = {
         name: build_section(cls, sections.get(name), name, problems)
         for name, cls in _SECTIONS.items()
     }
-    cfg = Config(risk=_risk(sections.get("risk"), problems), secrets=secrets, base=base, **built)
-    limits = cfg.cost_limits
-    if limits.daily is not None and limits.monthly is not None and limits.daily > limits.monthly:
-        problems.add(
-            "cost_limits.daily", f"at most cost_limits.monthly ({limits.monthly})", limits.daily
-        )
+    built["llm"] = build_delegated("llm", sections.get("llm"), _llm_config, problems)
+    built["agents"] = build_delegated("agents", sections.get("agents"), _agents_config, problems)
+    built["risk"] = build_delegated("risk", sections.get("risk"), RiskLimits.from_mapping, problems)
+    _merge_aliases(sections, built, problems)
+    built["ops"] = _runner_files(built["ops"], built["live"], problems)
+    cfg = Config(secrets=secrets, base=base, **built)
+    _cross_checks(cfg, problems)
     secrets.check(_required_secrets(cfg), problems)
     return cfg, problems
 
@@ -211,6 +283,19 @@ def read_config(
     secrets = Secrets.load(env_file, environ)
     cfg, more = validate(raw, secrets, base)
     problems.extend(more)
+    return cfg, problems
+
+
+def read_run_config(
+    path: str | Path | None,
+    env_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Config, Problems]:
+    """`read_config` plus what `run` needs (`runner_problems`): what `config check` reports
+    and `run` refuses, so the two agree."""
+    cfg, problems = read_config(path, env_file, environ)
+    reported = {p.path for p in problems}
+    problems.extend(p for p in runner_problems(cfg) if p.path not in reported)
     return cfg, problems
 
 

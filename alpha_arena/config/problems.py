@@ -30,6 +30,11 @@ class Problems(list[Problem]):
         """Record a problem; `shown` replaces the printed value (used for secrets)."""
         self.append(Problem(path, expected, shown if shown is not None else _short(got)))
 
+    def within(self, *sections: str) -> Problems:
+        """The problems of the given sections only (`config` covers an unreadable file), for
+        a reader that needs just those sections and must not refuse over the others."""
+        return Problems(p for p in self if p.path.split(".")[0] in sections)
+
     def raise_if_any(self, source: str) -> None:
         """Raise a ConfigError listing every problem, if there is one."""
         if self:

@@ -22,6 +22,8 @@ SPECS: dict[str, c.Checker] = {
     "ANTHROPIC_API_KEY": c.text,
     "OPENAI_API_KEY": c.text,
     "GOOGLE_API_KEY": c.text,
+    "XAI_API_KEY": c.text,
+    "LOCAL_LLM_API_KEY": c.text,
     "SLACK_WEBHOOK": c.url,
     "TELEGRAM_BOT_TOKEN": c.pattern(r"\d+:[A-Za-z0-9_-]{20,}", "a bot token <id>:<secret>"),
     "TELEGRAM_CHAT_ID": c.pattern(r"-?\d+|@\w+", "a numeric chat id or @channel"),
@@ -35,14 +37,9 @@ SPECS: dict[str, c.Checker] = {
 }
 """Every secret the project reads, with its format check."""
 
-ALIASES = {"POLYMARKET_PRIVATE_KEY": "WALLET_PRIVATE_KEY"}
-"""Other names accepted for a secret (the live runner's name for the wallet key)."""
-
-PROVIDER_KEYS = {
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "google": "GOOGLE_API_KEY",
-}
+ALIASES = {"POLYMARKET_PRIVATE_KEY": "WALLET_PRIVATE_KEY", "GEMINI_API_KEY": "GOOGLE_API_KEY"}
+"""Other names accepted for a secret: the live runner's name for the wallet key, and every
+name `alpha_arena.llm.config.KEY_ENV` reads a provider's key from."""
 
 
 class Secrets:

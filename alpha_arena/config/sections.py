@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 from alpha_arena.config import checks as c
 from alpha_arena.config.problems import Problems
 
-PROVIDERS = ("anthropic", "openai", "google")
 SEVERITIES = ("info", "warning", "critical")
 CHANNELS = ("slack", "telegram", "email", "log")
 
@@ -41,55 +40,32 @@ def _routes(value: Any) -> dict[str, tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
-class LLMConfig:
-    """`llm:` providers in preference order, and the ones to fall back to on failure."""
-
-    providers: tuple[str, ...] = _f(c.list_of(c.one_of(*PROVIDERS), non_empty=True), ("anthropic",))
-    fallback: tuple[str, ...] = _f(c.list_of(c.one_of(*PROVIDERS)), ())
-    timeout_seconds: float = _f(c.positive, 60.0)
-    max_retries: int = _f(c.non_negative_int, 3)
-    cache: bool = _f(c.boolean, True)
-
-
-@dataclass(frozen=True)
 class AgentConfig:
-    """`agent:` the trading loop: seconds between cycles and paper (dry-run) or real."""
+    """`agent:` the trading loop, in the operations manual's words.
+
+    `interval` is `alpha-arena run`'s default `--interval` (and health's freshness yardstick);
+    `dry_run` and `strategy` are the manual's names for `not live.confirm` and
+    `strategy.name`: the loader merges them, so the runner reads one value for each.
+    """
 
     interval: int = _f(c.positive_int, 60)
     dry_run: bool = _f(c.boolean, True)
     strategy: str | None = _f(c.optional(c.text), None)
-    max_markets_per_cycle: int = _f(c.positive_int, 100)
-
-
-@dataclass(frozen=True)
-class AgentsConfig:
-    """`agents:` the model each LLM agent role uses (None: the provider's default)."""
-
-    research_model: str | None = _f(c.optional(c.text), None)
-    risk_model: str | None = _f(c.optional(c.text), None)
-    execution_model: str | None = _f(c.optional(c.text), None)
-    sentiment_model: str | None = _f(c.optional(c.text), None)
-    summary_model: str | None = _f(c.optional(c.text), None)
 
 
 @dataclass(frozen=True)
 class MarketsConfig:
-    """`markets:` explicit condition ids and/or a screen over categories, volume, liquidity."""
+    """`markets:` the condition ids the runner trades, and a cap on how many there may be."""
 
-    ids: tuple[str, ...] = _f(c.list_of(c.text), ())
-    categories: tuple[str, ...] = _f(c.list_of(c.text), ())
-    min_volume: float = _f(c.non_negative, 0.0)
-    min_liquidity: float = _f(c.non_negative, 0.0)
+    ids: tuple[str, ...] = _f(c.list_of(c.condition_id), ())
     max_markets: int = _f(c.positive_int, 100)
 
 
 @dataclass(frozen=True)
 class PerformanceConfig:
-    """`performance:` the cycle time budget (the manual's 30 s) and worker count."""
+    """`performance:` the cycle time budget (the manual's 30 s); slower cycles raise an alert."""
 
     max_cycle_seconds: float = _f(c.positive, 30.0)
-    workers: int = _f(c.positive_int, 2)
-    cache_ttl_seconds: float = _f(c.non_negative, 60.0)
 
 
 @dataclass(frozen=True)
@@ -111,11 +87,15 @@ class StrategyConfig:
 
 @dataclass(frozen=True)
 class LiveConfig:
-    """`live:` venue endpoints and the real-money gate (`confirm` AND `--live`)."""
+    """`live:` venue endpoints, the runner's state and the real-money gate (`confirm` AND
+    `--live`). `ws_url` (the CLOB market WebSocket, None: REST polling only) and
+    `history_rows` (price rows the live feed keeps) are read by the live feed;
+    `resolve_every` (cycles between asking Gamma which markets resolved) by the runner."""
 
     confirm: bool = _f(c.boolean, False)
     clob_url: str = _f(c.url, "https://clob.polymarket.com")
     gamma_url: str = _f(c.url, "https://gamma-api.polymarket.com")
+    ws_url: str | None = _f(c.optional(c.ws_url), None)
     chain_id: int = _f(c.positive_int, 137)
     signature_type: int = _f(c.one_of(0, 1, 2), 0)
     funder: str | None = _f(c.optional(c.pattern(r"0x[0-9a-fA-F]{40}", "an 0x address")), None)
@@ -124,18 +104,31 @@ class LiveConfig:
     paper_cash: float = _f(c.positive, 10_000.0)
     state_dir: str = _f(c.text, "state")
     rate_per_minute: float = _f(c.positive, 3_000.0)
-    ws_url: str | None = _f(c.optional(c.pattern(r"wss?://\S+", "a ws:// or wss:// URL")), None)
     history_rows: int = _f(c.positive_int, 20_000)
+    resolve_every: int = _f(c.positive_int, 10)
+
+
+RUNNER_FILES = {
+    "metrics_db": "metrics.db",
+    "decision_log": "decisions.jsonl",
+    "journal_db": "orders.db",
+}
+"""The `ops:` paths the runner writes itself, by their fixed names in `live.state_dir`."""
 
 
 @dataclass(frozen=True)
 class OpsConfig:
-    """`ops:` where the operational files live (relative to the config file) and thresholds."""
+    """`ops:` where the operational files live (relative to the config file) and thresholds.
 
-    metrics_db: str = _f(c.text, "state/metrics.db")
+    `metrics_db`, `decision_log` and `journal_db` are where the runner writes: always
+    `live.state_dir` plus a fixed name (`RUNNER_FILES`). The loader fills them in; a value
+    given here must name that same file (move them all with `live.state_dir`).
+    """
+
+    metrics_db: str | None = _f(c.optional(c.text), None)
     memory_db: str = _f(c.text, "state/memory.db")
-    decision_log: str = _f(c.text, "state/decisions.jsonl")
-    journal_db: str = _f(c.text, "state/orders.db")
+    decision_log: str | None = _f(c.optional(c.text), None)
+    journal_db: str | None = _f(c.optional(c.text), None)
     pid_file: str = _f(c.text, "state/alpha-arena.pid")
     audit_log: str = _f(c.text, "state/audit.jsonl")
     backup_dir: str = _f(c.text, "backups")

@@ -16,13 +16,13 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators.rolling import ema_into, ema_step, window_moments
+from alpha_arena.indicators.rolling import ema_into, window_moments
 
 
 @kernel
 def sma_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
     """Simple moving average over the last `n` valid values."""
-    window_moments(x, n, 0, out, out, False)
+    window_moments(x, n, 0, out, None)
 
 
 @kernel
@@ -98,31 +98,17 @@ def macd_1d(
 ) -> None:
     """MACD line = EMA(fast) − EMA(slow); signal = EMA(line); histogram = line − signal.
 
-    One pass with the three EMA states side by side (same numbers as chaining `ema_1d`).
+    Three `ema_into` passes (the slow EMA parks in `hist`): the line is NaN until the
+    slow EMA is seeded, and the signal EMA, skipping NaN rows, seeds on the first
+    `signal` values of the line, as TA-Lib and pandas-ta-classic do (fast < slow).
     """
-    af, as_, ag = 2.0 / (fast + 1.0), 2.0 / (slow + 1.0), 2.0 / (signal + 1.0)
-    kf, ks, kg = 0, 0, 0
-    sf, ss, sg = 0.0, 0.0, 0.0
-    ef, es, eg = np.nan, np.nan, np.nan
+    ema_into(x, fast, 2.0 / (fast + 1.0), line)
+    ema_into(x, slow, 2.0 / (slow + 1.0), hist)
     for i in range(x.size):
-        v = x[i]
-        if not math.isfinite(v):
-            line[i] = np.nan
-            sig[i] = np.nan
-            hist[i] = np.nan
-            continue
-        kf, sf, ef = ema_step(v, fast, af, kf, sf, ef)
-        ks, ss, es = ema_step(v, slow, as_, ks, ss, es)
-        if ks < slow:
-            line[i] = np.nan
-            sig[i] = np.nan
-            hist[i] = np.nan
-            continue
-        m = ef - es
-        kg, sg, eg = ema_step(m, signal, ag, kg, sg, eg)
-        line[i] = m
-        sig[i] = eg
-        hist[i] = m - eg
+        line[i] -= hist[i]
+    ema_into(line, signal, 2.0 / (signal + 1.0), sig)
+    for i in range(x.size):
+        hist[i] = line[i] - sig[i]
 
 
 @parallel_kernel

@@ -12,24 +12,25 @@ import math
 import numpy as np
 from numba import prange
 
-from alpha_arena.indicators._jit import kernel, parallel_kernel
+from alpha_arena.indicators._jit import kernel, parallel_kernel, step
 from alpha_arena.indicators.averages import sma_1d
-from alpha_arena.indicators.rolling import lagged_into
+from alpha_arena.indicators.rolling import SPAN, ema_block, lagged_into
 
 
-@kernel
-def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
-    """Wilder's RSI: gains and losses averaged with alpha 1/n, seeded by their first mean.
-
-    A window with no movement at all (average gain and loss both 0) is NaN, as in
-    pandas-ta-classic (TA-Lib reports 0 there).
-    """
+@step
+def _rsi_rows(
+    x: np.ndarray,
+    start: int,
+    stop: int,
+    n: int,
+    state: tuple[float, int, float, float],
+    out: np.ndarray,
+) -> tuple[float, int, float, float]:
+    """The general one-row loop of `rsi_1d` over rows [start, stop); state (last valid
+    value, moves seen, average gain, average loss) in, out."""
+    prev, k, gain, loss = state
     alpha = 1.0 / n
-    prev = np.nan
-    k = 0
-    gain = 0.0
-    loss = 0.0
-    for i in range(x.size):
+    for i in range(start, stop):
         v = x[i]
         if not math.isfinite(v):
             out[i] = np.nan
@@ -55,6 +56,76 @@ def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
             gain = (1.0 - alpha) * gain + alpha * up
             loss = (1.0 - alpha) * loss + alpha * down
         out[i] = 100.0 * gain / (gain + loss)
+    return prev, k, gain, loss
+
+
+@kernel
+def rsi_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
+    """Wilder's RSI: gains and losses averaged with alpha 1/n, seeded by their first mean.
+
+    A window with no movement at all (average gain and loss both 0) is NaN, as in
+    pandas-ta-classic (TA-Lib reports 0 there). Once seeded, a span is first tried
+    four rows per step (`ema_block` on both averages; the losses wait in a small buffer
+    so the divisions run as one vectorised pass); a missing row in it makes the sum of
+    its moves non-finite and the span is redone row by row (see rolling.py).
+    """
+    alpha = 1.0 / n
+    c = 1.0 - alpha
+    state = (np.nan, 0, 0.0, 0.0)
+    losses = np.empty(SPAN)
+    size = x.size
+    attempted = False
+    for first in range(0, size // SPAN + 1):
+        start = first * SPAN
+        stop = min(start + SPAN, size)
+        prev, k, gain, loss = state
+        if not attempted and k >= n and prev == prev and stop - start == SPAN:
+            attempted = True
+            rows = x[start:stop]
+            gains = out[start:stop]
+            moved = 0.0
+            for b in range(SPAN // 4):
+                i = 4 * b
+                d0 = rows[i] - prev
+                d1 = rows[i + 1] - rows[i]
+                d2 = rows[i + 2] - rows[i + 1]
+                d3 = rows[i + 3] - rows[i + 2]
+                prev = rows[i + 3]
+                moved += (d0 + d1) + (d2 + d3)
+                g1, g2, g3, gain = ema_block(
+                    gain,
+                    alpha * max(d0, 0.0),
+                    alpha * max(d1, 0.0),
+                    alpha * max(d2, 0.0),
+                    alpha * max(d3, 0.0),
+                    c,
+                )
+                l1, l2, l3, loss = ema_block(
+                    loss,
+                    alpha * max(-d0, 0.0),
+                    alpha * max(-d1, 0.0),
+                    alpha * max(-d2, 0.0),
+                    alpha * max(-d3, 0.0),
+                    c,
+                )
+                gains[i] = g1
+                gains[i + 1] = g2
+                gains[i + 2] = g3
+                gains[i + 3] = gain
+                losses[i] = l1
+                losses[i + 1] = l2
+                losses[i + 2] = l3
+                losses[i + 3] = loss
+            if math.isfinite(moved):
+                for i in range(SPAN):
+                    g = gains[i]
+                    gains[i] = 100.0 * g / (g + losses[i])
+                state = (prev, k, gain, loss)
+                attempted = False
+                continue
+        else:
+            attempted = False
+        state = _rsi_rows(x, start, stop, n, state, out)
 
 
 @kernel

@@ -20,7 +20,7 @@ from alpha_arena.indicators.rolling import ema_into, window_moments
 def stdev_1d(x: np.ndarray, n: int, ddof: int, out: np.ndarray) -> None:
     """Rolling standard deviation over `n` valid values with `ddof`."""
     mean = np.empty_like(x)
-    window_moments(x, n, ddof, mean, out, True)
+    window_moments(x, n, ddof, mean, out)
     for i in range(x.size):
         out[i] = math.sqrt(out[i])
 
@@ -29,7 +29,7 @@ def stdev_1d(x: np.ndarray, n: int, ddof: int, out: np.ndarray) -> None:
 def zscore_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
     """(x − SMA)/std (ddof 1); a flat window (std 0) gives NaN, not ±inf."""
     mean = np.empty_like(x)
-    window_moments(x, n, 1, mean, out, True)
+    window_moments(x, n, 1, mean, out)
     for i in range(x.size):
         sd = math.sqrt(out[i])
         out[i] = (x[i] - mean[i]) / sd if sd > 0.0 else np.nan
@@ -49,7 +49,7 @@ def bbands_1d(
 ) -> None:
     """mid = SMA, bands = mid ± width·std, bandwidth = 100·(upper − lower)/mid,
     %b = (x − lower)/(upper − lower); %b is NaN when the bands have zero width."""
-    window_moments(x, n, ddof, mid, percent, True)
+    window_moments(x, n, ddof, mid, percent)
     for i in range(x.size):
         dev = width * math.sqrt(percent[i])
         lower[i] = mid[i] - dev
@@ -89,7 +89,7 @@ def realized_vol_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
         r = math.log(v / prev) if prev == prev else np.nan
         sq[i] = r * r
         prev = v
-    window_moments(sq, n, 0, out, out, False)
+    window_moments(sq, n, 0, out, None)
     for i in range(x.size):
         out[i] = math.sqrt(n * out[i])
 

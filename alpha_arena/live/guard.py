@@ -1,4 +1,5 @@
-"""`StaleGuard`: a broker wrapper that takes no new orders on tokens the live feed marks stale."""
+"""`StaleGuard`: a broker wrapper that takes no new orders on tokens the live feed marks stale
+(or whose market resolved)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ from alpha_arena.types import BrokerEvents, Order, OrderStatus
 
 
 class StaleGuard:
-    """Meets the `Broker` contract; `stale()` names the tokens to refuse orders on."""
+    """Meets the `Broker` contract; `stale()` and `resolved()` name the tokens to refuse
+    orders on."""
 
-    def __init__(self, broker: Broker, stale: Callable[[], set[str]]) -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        stale: Callable[[], set[str]],
+        resolved: Callable[[], set[str]] = set,
+    ) -> None:
         self.inner = broker
         self._stale = stale
+        self._resolved = resolved
 
     @property
     def portfolio(self) -> Portfolio:
@@ -22,7 +30,11 @@ class StaleGuard:
         return self.inner.portfolio
 
     def submit(self, order: Order, now_ns: int) -> Order:
-        """Refuse orders on stale tokens; pass the rest on."""
+        """Refuse orders on stale tokens and resolved markets; pass the rest on."""
+        if order.token_id in self._resolved():
+            order.status = OrderStatus.REJECTED
+            order.reason = f"market resolved: no new orders on {order.token_id!r}"
+            return order
         if order.token_id in self._stale():
             order.status = OrderStatus.REJECTED
             order.reason = f"stale data: no fresh book for {order.token_id!r}"

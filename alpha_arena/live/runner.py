@@ -7,6 +7,12 @@ current cycle (logs flushed, exit 0). Decisions, orders, fills and equity go to 
 `MetricsLogger` (mode "live" or "paper": every decision on disk before the next step) in
 the state directory. The kill switch (config flag, the kill file, or
 `alpha-arena kill`) blocks every order and cancels open ones.
+
+Every `resolve_every` cycles Gamma is asked which markets resolved (`live/resolutions.py`):
+their open orders are cancelled and new ones refused; paper positions settle as in a
+backtest; live positions are recorded as to redeem on-chain (with an alert). A paper
+account is saved to `account.db` after every cycle and restored on start unless
+`reset_paper`.
 """
 
 from __future__ import annotations
@@ -23,14 +29,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpha_arena.brokers.journal import OrderJournal
-from alpha_arena.brokers.paper import PaperBroker
+from alpha_arena.brokers.paper import PaperBroker, PaperStore
 from alpha_arena.data.http import RetryPolicy
 from alpha_arena.data.polymarket import PolymarketClient
 from alpha_arena.engine import Engine
 from alpha_arena.errors import AlphaArenaError, ApiError, ConfigError
 from alpha_arena.live.feed import LiveFeed, server_clock
 from alpha_arena.live.guard import StaleGuard
-from alpha_arena.live.settings import LiveSettings, private_key
+from alpha_arena.live.resolutions import (
+    ACCOUNT_DB,
+    RedemptionLedger,
+    ResolutionWatcher,
+    redemptions,
+)
+from alpha_arena.live.settings import LiveSettings
 from alpha_arena.metrics import MetricsLogger
 from alpha_arena.risk import KillSwitch, RiskManager
 from alpha_arena.sim import SimConfig
@@ -55,6 +67,8 @@ class RunSummary:
     kill_switch: str = ""
     errors: int = 0
     reconcile: dict[str, int] = field(default_factory=dict)
+    resolved: list[str] = field(default_factory=list)
+    restored_from: str = ""
 
 
 def repair_jsonl(path: Path) -> None:
@@ -74,6 +88,9 @@ class LiveRunner:
     is the REST retry policy of the feed's client (429/5xx back off and retry). `ops` (an
     `OpsRuntime`) adds the pid file, audit log, Prometheus exporter and alert routing: the
     engine's events go through its sink, and every cycle is checked by `after_cycle`.
+    `resolve_every` (default: the settings' `live.resolve_every`) is the number of cycles
+    between resolution checks; `reset_paper` starts the paper
+    account afresh instead of restoring the saved one.
     """
 
     def __init__(
@@ -86,6 +103,8 @@ class LiveRunner:
         on_alert: Callable[[str], None] | None = None,
         retry: RetryPolicy | None = None,
         ops: OpsRuntime | None = None,
+        resolve_every: int | None = None,
+        reset_paper: bool = False,
     ) -> None:
         if live and not settings.confirm:
             raise ConfigError(
@@ -103,6 +122,8 @@ class LiveRunner:
         self.summary = RunSummary(self.run_id, "live" if live else "paper")
         self._stopping = False
         self.retry = retry or RetryPolicy()
+        self.reset_paper = reset_paper
+        self._paper: tuple[PaperBroker, PaperStore] | None = None
         self._rng = random.Random()
         self.client = PolymarketClient(
             gamma_url=settings.gamma_url,
@@ -123,18 +144,30 @@ class LiveRunner:
                 f"stale feed: no fresh book for {token} in {age:.0f} s"
             ),
         )
+        every = resolve_every or settings.resolve_every
+        self.resolutions = ResolutionWatcher(self.client, settings.markets, every)
 
     def _broker(self) -> Any:
         settings = self.settings
-        dataset = lambda: self.feed.dataset  # noqa: E731
+        dataset = lambda: self.resolutions.overlay(self.feed.dataset)  # noqa: E731
         if not self.live:
-            return PaperBroker(dataset, settings.paper_cash, SimConfig(latency_ms=0.0))
+            broker = PaperBroker(dataset, settings.paper_cash, SimConfig(latency_ms=0.0))
+            store = PaperStore(settings.state_dir / ACCOUNT_DB)
+            if self.reset_paper:
+                store.clear()
+            saved = store.load()
+            if saved is not None:
+                broker.restore(saved)
+                run_id, cycle = store.saved_at() or ("", 0)
+                self.summary.restored_from = f"{run_id} cycle {cycle}"
+            self._paper = (broker, store)
+            return broker
         from alpha_arena.brokers.clob import ClobBroker, ClobSettings
 
         journal = OrderJournal(settings.state_dir / "orders.db")
         broker = ClobBroker(
             dataset,
-            private_key(),
+            settings.private_key(),
             journal,
             ClobSettings(
                 settings.clob_url, settings.chain_id, settings.signature_type, settings.funder
@@ -157,6 +190,41 @@ class LiveRunner:
                 self.on_alert(f"{what} failed, retrying: {exc}")
                 time.sleep(policy.backoff(attempt, self._rng))
                 attempt += 1
+
+    def _watch_resolutions(self, broker: Any, now_ns: int) -> None:
+        """Ask Gamma (every `resolve_every` cycles) which markets resolved; cancel and refuse
+        orders on them, and in live mode record the paying positions as to redeem."""
+        new = self.resolutions.check(self.summary.cycles)
+        if not new:
+            return
+        tokens = self.feed.dataset.tokens
+        for cid, resolution in new.items():
+            for token in tokens.index[tokens["market_id"] == cid]:
+                broker.cancel_all(now_ns, str(token))
+            winner = f", {resolution.winning_outcome} won" if resolution.winning_outcome else ""
+            self.on_alert(f"market {cid} resolved ({resolution.state.value}{winner})")
+            self.summary.resolved.append(cid)
+        if not self.live:
+            return
+        owed = redemptions(self.resolutions.overlay(self.feed.dataset),
+                           broker.portfolio.shares, new)  # fmt: skip
+        ledger = RedemptionLedger(self.settings.state_dir / ACCOUNT_DB)
+        try:
+            ledger.record(new, owed)
+        finally:
+            ledger.close()
+        for item in owed:
+            self.on_alert(
+                f"to redeem: {item.shares:g} shares of {item.token_id} (market "
+                f"{item.condition_id}) pay {item.usdc:.2f} USDC once redeemed on-chain "
+                "(CTF redeemPositions); the CLOB cannot redeem them"
+            )
+
+    def _save_paper(self) -> None:
+        """Save the paper account at this cycle boundary (one atomic statement)."""
+        if self._paper is not None:
+            broker, store = self._paper
+            store.save(broker.snapshot(), self.run_id, self.summary.cycles)
 
     def stop(self, *_: Any) -> None:
         """Finish the current cycle, then end the run (the SIGTERM handler)."""
@@ -190,7 +258,11 @@ class LiveRunner:
             first = next(snapshots, None)
             if first is None:
                 return self.summary
-            broker = StaleGuard(self._broker(), self.feed.stale_tokens)
+            broker = StaleGuard(
+                self._broker(),
+                self.feed.stale_tokens,
+                lambda: self.resolutions.resolved_tokens(self.feed.dataset),
+            )
             sink.attach(broker.portfolio)
             limits = settings.risk
             risk = RiskManager(limits, KillSwitch(limits.kill_switch, settings.kill_file))
@@ -201,6 +273,11 @@ class LiveRunner:
             snapshot = first
             while snapshot is not None:
                 started = time.perf_counter()
+                try:
+                    self._watch_resolutions(broker, snapshot.t_ns)
+                except AlphaArenaError as exc:
+                    self.summary.errors += 1
+                    self.on_alert(f"resolution check failed, retrying next cycle: {exc}")
                 try:
                     engine.step(snapshot)
                 except AlphaArenaError as exc:
@@ -213,6 +290,7 @@ class LiveRunner:
                 if self.ops is not None:
                     self.ops.after_cycle(seconds)
                 self.summary.cycles += 1
+                self._save_paper()
                 reason = risk.kill_switch.tripped()
                 if reason and not self.summary.kill_switch:
                     self.on_alert(f"kill switch: {reason}")
@@ -224,10 +302,13 @@ class LiveRunner:
                     break
                 snapshot = next(snapshots, None)
             engine.finish()
+            self._save_paper()
             self.summary.orders = len(engine.orders)
             sink.finish({"cycles": self.summary.cycles, "orders": self.summary.orders})
             return self.summary
         finally:
+            if self._paper is not None:
+                self._paper[1].close()
             sink.close()
             stack.close()
             self.feed.close()

@@ -35,6 +35,7 @@ def state_databases(cfg: Config) -> dict[str, Path]:
         "metrics.db": cfg.path(ops.metrics_db),
         "memory.db": cfg.path(ops.memory_db),
         "orders.db": cfg.path(ops.journal_db),
+        "account.db": cfg.path(cfg.live.state_dir) / "account.db",
     }
 
 

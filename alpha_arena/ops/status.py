@@ -3,6 +3,7 @@ LLM spend against the limits. Only derived facts: never a secret, only whether o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -75,6 +76,20 @@ def last_logged_decision(log: Path, tail_bytes: int = 65_536) -> dict[str, Any] 
     return None
 
 
+def to_redeem(state_dir: Path) -> list[dict[str, Any]]:
+    """Live positions in resolved markets awaiting an on-chain redemption (account.db)."""
+    from alpha_arena.live.resolutions import ACCOUNT_DB, read_redemptions
+
+    db = state_dir / ACCOUNT_DB
+    if not db.is_file():
+        return []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return [{**dataclasses.asdict(r), "usdc": r.usdc} for r in read_redemptions(conn)]
+    finally:
+        conn.close()
+
+
 def collect_status(cfg: Config) -> dict[str, Any]:
     """The status as a JSON-able mapping (metrics.db first, else the decision log)."""
     pid = read_pid(cfg.path(cfg.ops.pid_file))
@@ -94,6 +109,7 @@ def collect_status(cfg: Config) -> dict[str, Any]:
         "equity": last["equity"] if last else None,
         "open_positions": last["positions"] if last else None,
         "open_orders": data["open_orders"],
+        "to_redeem": to_redeem(cfg.path(cfg.live.state_dir)),
         "llm_spend": {
             "today": float(spend["today"] or 0.0),
             "month": float(spend["month"] or 0.0),
@@ -136,6 +152,13 @@ def format_status(status: dict[str, Any]) -> str:
         ]
     else:
         lines.append(f"last decision:  none in {status['metrics_db']} or the decision log")
+    owed = status.get("to_redeem") or []
+    if owed:
+        usdc = sum(r["usdc"] for r in owed)
+        lines.append(
+            f"to redeem:      {len(owed)} resolved position(s) worth {usdc:.2f} USDC: redeem "
+            "on-chain (CTF redeemPositions); the CLOB cannot"
+        )
     limit = f" of {spend['daily_limit']:.2f}" if spend["daily_limit"] else ""
     flag = "  ALERT: above threshold" if spend["over_alert_threshold"] else ""
     lines.append(
