@@ -208,6 +208,12 @@ def test_trades_and_ticks_apply():
     stream.handle(json.dumps({"event_type": "book", "asset_id": "zz", "timestamp": "1",
                               "bids": [], "asks": []}))  # fmt: skip
     assert set(stream.books()) == {"a"}  # tokens not subscribed are ignored
+    coarse = MarketStream("ws://unused", ["c"], ticks={"c": 0.01})
+    coarse.handle(json.dumps({"event_type": "book", "asset_id": "c", "timestamp": "1",
+                              "bids": [{"price": "0.955", "size": "4"}],
+                              "asks": [{"price": "0.97", "size": "4"}]}))  # fmt: skip
+    assert coarse.books()["c"].tick_size == 0.001  # resting orders on a finer tick fit
+    assert coarse.malformed == 0
 
 
 # ----- against the fake channel -------------------------------------------------------------------

@@ -173,7 +173,12 @@ class LiveFeed:
         """Book requests that went to REST (all of them without a stream)."""
         self.stream: MarketStream | None = None
         if ws_url:
-            self.stream = MarketStream(ws_url, self.token_ids, **(stream_options or {}))
+            order = self._markets.index.get_indexer(self._tokens["market_id"])
+            ticks = dict(
+                zip(self.token_ids, self._markets["tick_size"].to_numpy()[order], strict=True)
+            )
+            options = {"ticks": ticks, **(stream_options or {})}
+            self.stream = MarketStream(ws_url, self.token_ids, **options)
             self.stream.start(wait=self.sync_timeout)
 
     # ----- the Feed protocol ------------------------------------------------------------------

@@ -25,13 +25,14 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from alpha_arena.data.http import RetryPolicy
 from alpha_arena.data.payload import Payload
+from alpha_arena.data.polymarket import _fitting_tick
 from alpha_arena.errors import SchemaError, ValidationError
 from alpha_arena.types import OrderBook
 
@@ -64,13 +65,14 @@ class LevelBook:
     tick: float = 0.01
 
     def to_order_book(self, token_id: str) -> OrderBook:
-        """The book as an `OrderBook` (levels sorted best first)."""
+        """The book as an `OrderBook` (levels sorted best first; its tick the market's, or a
+        finer one when resting orders sit between its steps, as REST books are read)."""
         return OrderBook.from_levels(
             token_id,
             datetime.fromtimestamp(self.stamp_ms / 1000.0, tz=UTC),
             list(self.bids.items()),
             list(self.asks.items()),
-            self.tick,
+            _fitting_tick(self.tick, [*self.bids, *self.asks]),
         )
 
 
@@ -191,7 +193,8 @@ class MarketStream:
     `sleep(seconds)` (async) waits between reconnects and `rng` draws the jitter, both
     injectable for tests; `ping_interval` is the keepalive ("PING" text every 10 s, as the
     venue asks) and `silence_timeout` closes a connection that sent nothing (not even a
-    PONG) for that long, which then reconnects.
+    PONG) for that long, which then reconnects. `ticks` are the markets' ticks per token
+    (from Gamma; `tick_size_change` events update them).
     """
 
     def __init__(
@@ -206,6 +209,7 @@ class MarketStream:
         silence_timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         max_errors: int = 100,
+        ticks: Mapping[str, float] | None = None,
     ) -> None:
         self.url = url
         self.token_ids = list(dict.fromkeys(str(t) for t in token_ids))
@@ -220,7 +224,7 @@ class MarketStream:
         self._wanted = set(self.token_ids)
         self._lock = threading.Lock()
         self._books: dict[str, LevelBook] = {}
-        self._ticks: dict[str, float] = {}
+        self._ticks: dict[str, float] = {str(t): float(v) for t, v in (ticks or {}).items()}
         self._trades: list[Trade] = []
         self.errors: deque[SchemaError] = deque(maxlen=max_errors)
         """The latest malformed messages (each counted in `malformed`)."""
