@@ -6,9 +6,10 @@ and steps the engine with the momentum strategy. Reported: the mean and worst wh
 (poll + step) and the engine step alone; the peer is the same strategy stepping over the
 same data in a backtest (HistoricalFeed + SimBroker), measured in the same run. Then the
 same run with the books from the fake market WebSocket (`live.ws_url`: one PING/PONG a
-cycle instead of `POST /books`), against the REST cycle of the same run.
+cycle instead of `POST /books`), against the REST cycle of the same run; the two kinds of
+run alternate `--repeats` times and the medians are compared.
 
-    python benchmarks/bench_live_cycle.py [--markets 100] [--cycles 60]
+    python benchmarks/bench_live_cycle.py [--markets 100] [--cycles 60] [--repeats 3]
 
 Timings are printed, never asserted.
 """
@@ -37,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markets", type=int, default=100)
     parser.add_argument("--cycles", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per books source")
     args = parser.parse_args()
     full = make_dataset(args.markets + 2, args.cycles + 1, seed=1)
     data = numeric_dataset(full.select([f"m{i}" for i in range(2, args.markets + 2)]))
@@ -46,11 +48,16 @@ def main() -> None:
     Engine(HistoricalFeed(data), resolve_strategy("momentum", PARAMS, 0), sim).run()
     backtest_step = (time.perf_counter() - started) / data.n_times
 
-    whole, summary = _live(data, args.cycles, ws=False)
-    ws_whole, ws_summary = _live(data, args.cycles, ws=True)
+    rest_runs, ws_runs = [], []
+    for _ in range(args.repeats):  # interleaved, so both see the same machine load
+        rest_runs.append(_live(data, args.cycles, ws=False))
+        ws_runs.append(_live(data, args.cycles, ws=True))
+    whole = statistics.median(r[0] for r in rest_runs)
+    ws_whole = statistics.median(r[0] for r in ws_runs)
+    summary, ws_summary = rest_runs[0][1], ws_runs[0][1]
     steps = summary.cycle_seconds[1:]  # the first step compiles the strategy's kernels
     print(f"markets {args.markets}, cycles {summary.cycles}, orders {summary.orders}")
-    print(f"live cycle (poll + step), mean      {whole * 1000:8.1f} ms")
+    print(f"live cycle (poll + step), mean      {whole * 1000:8.1f} ms (median of runs)")
     print(f"live engine step, median / max      {statistics.median(steps) * 1000:8.1f} ms"
           f" / {max(steps) * 1000:.1f} ms")  # fmt: skip
     print(f"backtest step (peer, same data)     {backtest_step * 1000:8.1f} ms")
