@@ -170,7 +170,7 @@ class LiveFeed:
         self._stop = threading.Event()
         self.errors = 0
         self.rest_books = 0
-        """Tokens whose book was asked of REST `/books`, summed over polls (all without a stream)."""
+        """Tokens whose book was asked of REST `/books`, summed over polls."""
         self.stream: MarketStream | None = None
         if ws_url:
             order = self._markets.index.get_indexer(self._tokens["market_id"])
