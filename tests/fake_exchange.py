@@ -628,4 +628,208 @@ def set_gamma_fields(fx: FakeExchange, condition_id: str, fields: dict[str, Any]
         fx.state.gamma_fields[condition_id] = dict(fields)
 
 
-__all__ = ["CHAIN_ID", "TEST_KEY", "FakeExchange", "api_creds", "numeric_dataset"]
+# ----- the market WebSocket ------------------------------------------------------------------
+
+
+def _best(levels: list[dict[str, str]], empty: str) -> str:
+    """The best price of a REST-ordered side (worst level first, best last)."""
+    return levels[-1]["price"] if levels else empty
+
+
+def _level_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
+    """`price_change` entries turning book `before` into `after` (size "0" removes a level)."""
+    changes = []
+    for side, name in (("BUY", "bids"), ("SELL", "asks")):
+        old = {lv["price"]: lv["size"] for lv in before[name]}
+        new = {lv["price"]: lv["size"] for lv in after[name]}
+        for price in sorted(set(old) | set(new)):
+            if old.get(price) != new.get(price):
+                changes.append({"price": price, "size": new.get(price, "0"), "side": side})
+    return changes
+
+
+class FakeMarketStream:
+    """The CLOB market channel (`/ws/market`) on 127.0.0.1 over a `FakeExchange`'s replay.
+
+    A subscriber (`{"assets_ids": [...], "type": "market"}`) gets a JSON array of `book`
+    snapshots, then `price_change` messages (the post-2025-09 shape: one per market with a
+    `price_changes` list) bringing each book to the exchange's current row. Books are
+    brought up to date whenever a client sends "PING" (before the "PONG") or `push()` is
+    called. Controls: `drop()` closes every connection, `refuse_next(n)` closes the next
+    n connections before they get anything, `silent` stops every message (PONGs
+    included), `send_raw(text)` sends any text (malformed messages).
+    """
+
+    def __init__(self, exchange: FakeExchange) -> None:
+        self.state = exchange.state
+        self.subscriptions: list[Any] = []
+        self.silent = False
+        self.pings = 0
+        self._refuse = 0
+        self._conns: dict[Any, tuple[list[str], dict[str, dict[str, Any]]]] = {}
+        self._loop: Any = None
+        self._stopped: Any = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """The channel's address."""
+        return f"ws://127.0.0.1:{self.port}/ws/market"
+
+    def start(self) -> FakeMarketStream:
+        """Serve in a background thread."""
+        self._thread.start()
+        self._ready.wait(5.0)
+        return self
+
+    def stop(self) -> None:
+        """Close every connection and stop serving."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(5.0)
+
+    def __enter__(self) -> FakeMarketStream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----- test controls ------------------------------------------------------------------------
+
+    def _call(self, make: Any) -> Any:
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(make(), self._loop).result(5.0)
+
+    def drop(self) -> None:
+        """Close every open connection (the client should reconnect)."""
+
+        async def close_all() -> None:
+            for conn in list(self._conns):
+                await conn.close(1012, "service restart")
+
+        self._call(close_all)
+
+    def refuse_next(self, n: int) -> None:
+        """Close the next n connections at once, before any message."""
+        self._refuse += n
+
+    def send_raw(self, text: str) -> None:
+        """Send `text` as is to every subscriber."""
+
+        async def send() -> None:
+            for conn in list(self._conns):
+                await conn.send(text)
+
+        self._call(send)
+
+    def push(self) -> None:
+        """Bring every subscriber's books up to the exchange's current row now."""
+
+        async def push_all() -> None:
+            for conn in list(self._conns):
+                await self._catch_up(conn)
+
+        self._call(push_all)
+
+    @property
+    def connections(self) -> int:
+        """Open subscriber connections."""
+        return len(self._conns)
+
+    # ----- serving ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        import asyncio
+
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        import asyncio
+
+        from websockets.asyncio.server import serve
+
+        self._loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        async with serve(self._handler, "127.0.0.1", 0) as server:
+            self.port = next(iter(server.sockets)).getsockname()[1]
+            self._ready.set()
+            await self._stopped.wait()
+            for conn in list(self._conns):
+                await conn.close()
+
+    async def _handler(self, conn: Any) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        if self._refuse > 0:
+            self._refuse -= 1
+            await conn.close(1013, "try again later")
+            return
+        try:
+            request = json.loads(await conn.recv())
+            self.subscriptions.append(request)
+            if request.get("type") != "market" or not isinstance(request.get("assets_ids"), list):
+                await conn.close(1008, "expected {assets_ids: [...], type: market}")
+                return
+            self._conns[conn] = ([str(t) for t in request["assets_ids"]], {})
+            if not self.silent:
+                await self._catch_up(conn)
+            async for message in conn:
+                if message == "PING":
+                    self.pings += 1
+                    if not self.silent:
+                        await self._catch_up(conn)
+                        await conn.send("PONG")
+        except ConnectionClosed:
+            pass
+        finally:
+            self._conns.pop(conn, None)
+
+    async def _catch_up(self, conn: Any) -> None:
+        if self.silent or conn not in self._conns:
+            return
+        tokens, sent = self._conns[conn]
+        with self.state.lock:
+            books = {t: _book_json(self.state, t) for t in tokens}
+        snapshots: list[dict[str, Any]] = []
+        by_market: dict[str, dict[str, Any]] = {}
+        for token, book in books.items():
+            if book is None:
+                continue
+            before = sent.get(token)
+            sent[token] = book
+            if before is None:
+                keys = ("market", "asset_id", "timestamp", "hash", "bids", "asks")
+                snapshots.append({"event_type": "book", **{k: book[k] for k in keys}})
+                continue
+            if book["timestamp"] == before["timestamp"]:
+                continue
+            changes = _level_changes(before, book)
+            if not changes:
+                continue
+            message = by_market.setdefault(
+                book["market"],
+                {"event_type": "price_change", "market": book["market"],
+                 "timestamp": book["timestamp"], "price_changes": []},
+            )  # fmt: skip
+            best = {"best_bid": _best(book["bids"], "0"), "best_ask": _best(book["asks"], "1")}
+            for change in changes:
+                message["price_changes"].append(
+                    {"asset_id": token, **change, "hash": book["hash"], **best}
+                )
+        if snapshots:
+            await conn.send(json.dumps(snapshots))
+        for message in by_market.values():
+            await conn.send(json.dumps(message))
+
+
+__all__ = [
+    "CHAIN_ID",
+    "TEST_KEY",
+    "FakeExchange",
+    "FakeMarketStream",
+    "api_creds",
+    "numeric_dataset",
+]

@@ -138,6 +138,8 @@ class LiveRunner:
             interval=interval,
             stale_after=settings.stale_after,
             clock=clock,
+            history_rows=settings.history_rows,
+            ws_url=settings.ws_url,
             on_stale=lambda token, age: self.on_alert(
                 f"stale feed: no fresh book for {token} in {age:.0f} s"
             ),
@@ -309,6 +311,7 @@ class LiveRunner:
                 self._paper[1].close()
             sink.close()
             stack.close()
+            self.feed.close()
             self.client.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -228,7 +228,7 @@ class SimBroker:
             return
         if not np.array_equal(dataset.token_ids, self.dataset.token_ids):
             raise ValidationError("dataset", "the same tokens in the same order", dataset.n_tokens)
-        taken = self._venue.taken
+        taken = self._shift_rows(dataset)
         self.dataset = dataset
         self._portfolio.observe(dataset)
         self._venue = VenueState(dataset, self.config)
@@ -237,6 +237,24 @@ class SimBroker:
         waiting = self._resolve_due[~self._settled]
         self._next_settle = int(waiting.min()) if waiting.size else NEVER
         self._resting_arrays = None
+
+    def _shift_rows(self, dataset: Dataset) -> dict[tuple, np.ndarray]:
+        """Row indices re-based when the new copy dropped rows at the front (a rolling live
+        window): the last rows seen and the liquidity taken per snapshot keep their rows."""
+        old, new = self.dataset, dataset
+        grid = int(np.searchsorted(old.times, new.times[0])) if new.n_times else 0
+        book = 0
+        if old.books is not None and new.books is not None and new.books.times.size:
+            book = int(np.searchsorted(old.books.times, new.books.times[0]))
+        self._last_row -= grid
+        self._last_book_row -= book
+        shifts = {BOOK: book, BAR: grid}
+        taken = {}
+        for (model, row, *rest), shares in self._venue.taken.items():
+            moved = row - shifts.get(model, 0)
+            if moved >= 0:
+                taken[(model, moved, *rest)] = shares
+        return taken
 
     # ----- account actions (split, merge, convert) ----------------------------------------------
 

@@ -194,7 +194,8 @@ class Context:
         `alpha_arena.indicators` is). `alpha_arena.analysis.lookahead` checks that it is.
         """
         data = self._data
-        shape = (data.n_times, data.n_tokens)
+        # a rolling live window keeps its shape while its rows move: the first time tells
+        shape = (data.n_times, data.n_tokens, int(data.times[0]))
         cached = self._cache.get(key)
         if cached is None or cached[0] != shape:
             out = np.asarray(fn(data.prices))
