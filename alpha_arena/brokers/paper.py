@@ -1,6 +1,6 @@
 """`PaperBroker`: paper trading on live data, filled by the simulator's rules, and its store.
 
-It is a `SimBroker` that follows the live feed's growing dataset (`SimBroker.observe`)
+It is a `SimBroker` that follows the live feed's rolling dataset (`SimBroker.observe`)
 before every submit and advance, so a paper run fills (and settles resolutions) exactly as
 a backtest of the same recorded data would. Nothing is sent anywhere.
 

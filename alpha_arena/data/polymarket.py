@@ -168,7 +168,7 @@ def parse_book(item: Payload, tick_size: float | None = None) -> OrderBook:
     for side in ("bids", "asks"):
         levels = item.objects(side, default=[])
         sides[side] = [(lv.float("price"), lv.float("size")) for lv in levels]
-    tick = _fitting_tick(tick, [p for levels in sides.values() for p, _ in levels])
+    tick = fitting_tick(tick, [p for levels in sides.values() for p, _ in levels])
     try:
         return OrderBook.from_levels(
             token_id,
@@ -181,7 +181,7 @@ def parse_book(item: Payload, tick_size: float | None = None) -> OrderBook:
         raise item.fail(exc.field, exc.expected, exc.got) from exc
 
 
-def _fitting_tick(stated: float, prices: list[float]) -> float:
+def fitting_tick(stated: float, prices: list[float]) -> float:
     """The stated tick, or a finer one when resting orders sit between its steps.
 
     A market's tick gets finer near 0 and 1 and coarser again later; orders placed on the

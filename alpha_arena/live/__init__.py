@@ -1,1 +1,2 @@
-"""The live world: `LiveFeed` (REST polling), `LiveRunner` (the cycle loop), settings, logs."""
+"""The live world: `LiveFeed` (REST polling; books from the CLOB market WebSocket where
+configured), `LiveRunner` (the cycle loop), settings, logs."""

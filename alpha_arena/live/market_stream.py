@@ -32,7 +32,7 @@ from typing import Any
 
 from alpha_arena.data.http import RetryPolicy
 from alpha_arena.data.payload import Payload
-from alpha_arena.data.polymarket import _fitting_tick
+from alpha_arena.data.polymarket import fitting_tick
 from alpha_arena.errors import SchemaError, ValidationError
 from alpha_arena.types import OrderBook
 
@@ -72,7 +72,7 @@ class LevelBook:
             datetime.fromtimestamp(self.stamp_ms / 1000.0, tz=UTC),
             list(self.bids.items()),
             list(self.asks.items()),
-            _fitting_tick(self.tick, [*self.bids, *self.asks]),
+            fitting_tick(self.tick, [*self.bids, *self.asks]),
         )
 
 
