@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alpha_arena.indicators as ind
+from alpha_arena.indicators.rolling import SPAN
 
 TOL = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -142,3 +143,26 @@ def test_long_series_blocks_stay_on_the_recursion(hole_every):
         x[::hole_every] = np.nan
     np.testing.assert_allclose(ind.ema(x, 20), ema_reference(x, 20, 2.0 / 21), **TOL)
     np.testing.assert_allclose(ind.rsi(x, 14), rsi_reference(x, 14), **TOL)
+
+
+def test_a_short_last_span_after_a_gap_in_its_window():
+    """The last span is shorter than the window and a gap sits in the window before it:
+    the fast loop never sees that gap leave, so it must not take the span."""
+    n = 40
+    x = 50.0 + np.cumsum(np.random.default_rng(7).normal(size=SPAN + 1))
+    x[SPAN - 10] = np.nan
+    mean, var = moments_reference(x, n, 0)
+    np.testing.assert_allclose(ind.sma(x, n), mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ind.stdev(x, n) ** 2, var, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("hole", [np.inf, -np.inf, np.nan])
+def test_a_gap_leaving_the_window_inside_a_fast_span_is_not_healed(hole):
+    """An infinite value leaving the window trips the exact recomputation of the running
+    sums; that must not wipe out the poison that sends the span to the general loop."""
+    n = 11
+    x = np.round(50.0 + np.cumsum(np.random.default_rng(8).normal(size=SPAN + 110)), 2)
+    x[SPAN - 4] = hole
+    mean, var = moments_reference(x, n, 0)
+    np.testing.assert_allclose(ind.sma(x, n), mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ind.stdev(x, n) ** 2, var, rtol=1e-9, atol=1e-9)

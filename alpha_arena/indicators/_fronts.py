@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from alpha_arena.errors import ValidationError
+from alpha_arena.indicators.buffers import POOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,34 +130,15 @@ def from_array(array: np.ndarray, frame: Frame) -> Any:
     return pl.DataFrame({str(c): array[:, j] for j, c in enumerate(frame.columns or ())})
 
 
-_HEAP_BLOCK = 32 * 2**20
-"""glibc's largest dynamic mmap threshold: once a block this size has been freed, smaller
-blocks come from the heap and are reused warm by the next call, while larger ones are
-mapped fresh (and page-faulted in) on every call."""
-
-
 def _outputs(count: int, shape: tuple[int, ...], order: str) -> list[np.ndarray]:
-    """`count` uninitialised float64 arrays of `shape` in `order`, carved from few blocks.
-
-    Outputs are grouped into blocks under `_HEAP_BLOCK` when they fit (three 10⁶-row
-    outputs per block), else all into one block: the page faults and the allocator's
-    returning of freed memory to the OS are paid per block, not per output, which is
-    most of what five Bollinger outputs used to cost over TA-Lib's three (10⁶ rows:
-    ~1.5 ms to allocate and touch instead of ~8). The arrays are disjoint views, so
-    they behave as separate arrays; a block is freed when the last of its views is.
-    """
-    nbytes = 8 * math.prod(shape)
-    per_block = count if nbytes >= _HEAP_BLOCK else max(1, (_HEAP_BLOCK - 1) // max(nbytes, 1))
-    outs: list[np.ndarray] = []
-    for first in range(0, count, per_block):
-        size = min(per_block, count - first)
-        if size == 1:
-            outs.append(np.empty(shape, order=order))
-        elif order == "F":
-            outs.extend(part.T for part in np.empty((size, *shape[::-1])))
-        else:
-            outs.extend(np.empty((size, *shape)))
-    return outs
+    """`count` uninitialised float64 arrays of `shape` in `order`: disjoint views of one
+    block from the buffer pool (`buffers.py`), so repeated calls on same-shaped data
+    reuse memory instead of page-faulting fresh outputs in. A block returns to use only
+    when the last of its views is gone."""
+    block = POOL.empty(count * math.prod(shape))
+    if order == "F":
+        return [part.T for part in block.reshape((count, *shape[::-1]))]
+    return list(block.reshape((count, *shape)))
 
 
 def apply(
@@ -173,7 +155,7 @@ def apply(
     probability estimate against a series of asks, say), as long as one input is an
     array; the result takes the first array input's kind. `kernels` is (1-D kernel,
     2-D kernel); each is called as kernel(*inputs, *params, *outputs) with outputs
-    allocated here by numpy (huge-page backed, unlike numba's allocations). An
+    allocated here (pooled numpy buffers; numba's own allocations page-fault ~4x slower). An
     indicator with several outputs names them with `result`, a NamedTuple class whose
     fields are the outputs. With `levels`, inputs carry a trailing levels axis (numpy
     only) and outputs have one axis fewer.

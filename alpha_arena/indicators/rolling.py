@@ -131,8 +131,10 @@ def _moment_span(
     """The fast loop over rows [start, stop), assuming x[start − n:stop] all valid: the
     value leaving the window is x[i − n], so no ring buffer and no per-row check. Same
     updates and exact recomputations as `_moment_rows`; returns (run, sum, m2) at the
-    end, the sum NaN if the assumption was wrong. Rows are read through views indexed
-    from 0, which spares every access numba's negative-index check."""
+    end, the sum NaN if the assumption was wrong. That check needs every row of the
+    opening window to leave during the span, so a span shorter than `n` is not fast.
+    Rows are read through views indexed from 0, which spares every access numba's
+    negative-index check."""
     run, s, m2, err, prev = state[3], state[4], state[5], state[6], state[7]
     inv_n = 1.0 / n
     new = x[start:stop]
@@ -149,7 +151,7 @@ def _moment_span(
         if var_out is not None:
             m2 += d * ((v + old) - (s + s_new) * inv_n)
             err += abs(d) * (abs(v) + abs(old))
-            if err > _ERR_LIMIT * m2:
+            if err > _ERR_LIMIT * m2 and math.isfinite(s_new):  # never heal a poisoned sum
                 s_new, m2 = _exact_moments(x, start + j + 1, n)
                 err = 0.0
         s = s_new
@@ -183,7 +185,7 @@ def window_moments(
     for first in range(0, size // span + 1):
         start = first * span
         stop = min(start + span, size)
-        if not attempted and state[1] >= n and start >= n:
+        if not attempted and state[1] >= n and start >= n and stop - start >= n:
             attempted = True
             run, s, m2 = _moment_span(x, start, stop, n, inv_dof, state, mean_out, var_out)
             if math.isfinite(s) and math.isfinite(m2):
