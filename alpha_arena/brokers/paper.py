@@ -7,13 +7,14 @@ a backtest of the same recorded data would. Nothing is sent anywhere.
 The account survives restarts: `PaperStore` keeps one `SimBroker.snapshot()` of it (cash,
 positions, average costs, realized PnL, fees, reservations, marks, open orders, and the
 fills and order updates not yet reported to the engine; the format is owned and documented
-by `alpha_arena.sim.snapshot`) in the runner's `account.db` (SQLite, WAL, synchronous=FULL). The runner saves it once per cycle in one
-statement, so after a `kill -9` the store holds the account as it was at the last cycle
-boundary, and a restart continues from there instead of from `paper_cash`. The liquidity
-already taken and the rows already crossed against resting orders are kept by time, so
-they only matter where a restarted feed sees the same rows again. A kill
-after a cycle reported its fills but before it was saved reports them again after the
-restart (at least once, never lost); the account itself is never booked twice.
+by `alpha_arena.sim.snapshot`) in the runner's `account.db` (SQLite, WAL, synchronous=FULL).
+The runner saves it once per cycle in one statement, so after a `kill -9` the store holds
+the account as it was at the last cycle boundary, and a restart continues from there instead
+of from `paper_cash`. The liquidity already taken and the rows already crossed against
+resting orders are kept by time, so they only matter where a restarted feed sees the same
+rows again. A kill after a cycle reported its fills but before it was saved reports them
+again after the restart (at least once, never lost); the account itself is never booked
+twice.
 """
 
 from __future__ import annotations
