@@ -234,6 +234,7 @@ def test_a_missing_or_mistyped_field_is_named(name):
         (("version",), 99, "version"),
         (("version",), 1.0, "version"),
         (("cash",), float("nan"), "cash"),
+        (("initial_cash",), -1.0, "initial_cash"),
         (("shares",), [1.0], "shares"),
         (("closed",), None, "closed"),
         (("orders", 0, "limit"), "0.05", "orders[0].limit"),

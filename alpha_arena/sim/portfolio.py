@@ -205,7 +205,10 @@ class Portfolio:
         lost = [t for t, k, h in zip(tokens, known, held, strict=True) if h and not k]
         if lost:
             raise snap.UnknownTokensError(lost)
-        out = cls(dataset, snap.get(state, "initial_cash", "num"))
+        initial = snap.get(state, "initial_cash", "num")
+        if initial < 0:
+            raise snap.SnapshotError("initial_cash", "an amount of USDC >= 0", initial)
+        out = cls(dataset, initial)
         out.cash = float(snap.get(state, "cash", "num"))
         out.reserved_cash = float(snap.get(state, "reserved_cash", "num"))
         out.now_ns = int(snap.get(state, "now_ns", "int"))
