@@ -156,14 +156,17 @@ def _through_json(state: dict) -> dict:
     before_acting=st.booleans(),
     latency=st.sampled_from([0.0, 20_000.0, 90_000.0]),
     queue=st.booleans(),
+    dropped=st.integers(-1, 6),
 )
 def test_snapshot_json_restore_continues_exactly_like_the_uninterrupted_broker(
-    actions, cut, before_acting, latency, queue
+    actions, cut, before_acting, latency, queue, dropped
 ):
     """Both brokers see the same steps (advance, mark, act). One is snapshotted at step `cut`
     (after advancing but before acting, or after acting), restored from strict JSON into a
     new broker, and from then on every returned order, event, fill and the whole account
-    (cash, positions, costs, PnL, fees, reservations, marks, open orders) is identical."""
+    (cash, positions, costs, PnL, fees, reservations, marks, open orders) is identical.
+    With `dropped` >= 0 both first roll their data to a window starting that many rows
+    before the cut (as the live feed does) and the snapshot restores onto that window."""
     config = SimConfig(latency_ms=latency, queue_position=queue)
     whole, first = SimBroker(DATA, 1_000.0, config), SimBroker(DATA, 1_000.0, config)
 
@@ -178,10 +181,15 @@ def test_snapshot_json_restore_continues_exactly_like_the_uninterrupted_broker(
     for k in range(cut):
         step([whole, first], k)
     step([whole, first], cut, act=not before_acting)
+    data = DATA
+    if dropped >= 0:
+        data = DATA.window(start=int(DATA.times[max(min(cut, DATA.n_times - 1) - dropped, 0)]))
+        whole.observe(data)
+        first.observe(data)
     assert _account(first) == _account(whole)
     state = _through_json(first.snapshot())
     assert state["version"] == SNAPSHOT_VERSION
-    second = SimBroker.restore(state, DATA, config)
+    second = SimBroker.restore(state, data, config)
     assert _account(second) == _account(first)
     assert _through_json(second.snapshot()) == state
     if before_acting:

@@ -62,6 +62,13 @@ def _stamp(t_ns: int) -> datetime:
     return from_ns(int(t_ns) // 1000 * 1000)
 
 
+def _dropped(old: np.ndarray, new: np.ndarray | None) -> int:
+    """How many of `old`'s leading times a newer copy `new` no longer has (all, if empty)."""
+    if new is None or not new.size:
+        return int(old.size)
+    return int(np.searchsorted(old, new[0]))
+
+
 @dataclass(slots=True, eq=False)
 class _Live:
     """An active order and the broker's bookkeeping for it."""
@@ -266,12 +273,12 @@ class SimBroker:
         """Row indices re-based when the new copy dropped rows at the front (a rolling live
         window): the last rows seen and the liquidity taken per snapshot keep their rows."""
         old, new = self.dataset, dataset
-        grid = int(np.searchsorted(old.times, new.times[0])) if new.n_times else 0
+        grid = _dropped(old.times, new.times)
         book = 0
-        if old.books is not None and new.books is not None and new.books.times.size:
-            book = int(np.searchsorted(old.books.times, new.books.times[0]))
-        self._last_row -= grid
-        self._last_book_row -= book
+        if old.books is not None:
+            book = _dropped(old.books.times, new.books.times if new.books is not None else None)
+        self._last_row = max(self._last_row - grid, -1)
+        self._last_book_row = max(self._last_book_row - book, -1)
         shifts = {BOOK: book, BAR: grid}
         taken = {}
         for (model, row, *rest), shares in self._venue.taken.items():
