@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from alpha_arena.data import Dataset
 from alpha_arena.data.dataset import NEVER
 from alpha_arena.errors import ValidationError
 from alpha_arena.fees import fee_rates_for, pm_buy_fee_shares, pm_taker_fee
+from alpha_arena.sim import snapshot as snap
 from alpha_arena.sim.config import SimConfig
 from alpha_arena.sim.kernels import cross_resting, walk_book
 from alpha_arena.sim.portfolio import Portfolio
@@ -60,6 +62,13 @@ def _stamp(t_ns: int) -> datetime:
     return from_ns(int(t_ns) // 1000 * 1000)
 
 
+def _dropped(old: np.ndarray, new: np.ndarray | None) -> int:
+    """How many of `old`'s leading times a newer copy `new` no longer has (all, if empty)."""
+    if new is None or not new.size:
+        return int(old.size)
+    return int(np.searchsorted(old, new[0]))
+
+
 @dataclass(slots=True, eq=False)
 class _Live:
     """An active order and the broker's bookkeeping for it."""
@@ -75,6 +84,28 @@ class _Live:
     reserved_shares: float = 0.0
     queue_ahead: float = 0.0
     checked_ns: int = 0
+
+
+_LIVE = {
+    "limit": "num", "arrival_ns": "int", "until_ns": "int", "notional_left": "num?",
+    "reserved_cash": "num", "reserved_shares": "num", "queue_ahead": "num", "checked_ns": "int",
+}  # fmt: skip
+"""The bookkeeping of an active order a snapshot keeps (`notional_left` None: no budget)."""
+
+
+def _live_json(live: _Live) -> dict[str, Any]:
+    values = {name: getattr(live, name) for name in _LIVE}
+    if math.isinf(live.notional_left):
+        values["notional_left"] = None
+    return {**snap.order_json(live.order), **values}
+
+
+def _live_from(item: dict[str, Any], col: int, where: str) -> _Live:
+    order = snap.order_from(item, where)
+    values = snap.fields(item, _LIVE, where)
+    if values["notional_left"] is None:
+        values["notional_left"] = math.inf
+    return _Live(order=order, col=col, is_buy=order.side is Side.BUY, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,12 +273,12 @@ class SimBroker:
         """Row indices re-based when the new copy dropped rows at the front (a rolling live
         window): the last rows seen and the liquidity taken per snapshot keep their rows."""
         old, new = self.dataset, dataset
-        grid = int(np.searchsorted(old.times, new.times[0])) if new.n_times else 0
+        grid = _dropped(old.times, new.times)
         book = 0
-        if old.books is not None and new.books is not None and new.books.times.size:
-            book = int(np.searchsorted(old.books.times, new.books.times[0]))
-        self._last_row -= grid
-        self._last_book_row -= book
+        if old.books is not None:
+            book = _dropped(old.books.times, new.books.times if new.books is not None else None)
+        self._last_row = max(self._last_row - grid, -1)
+        self._last_book_row = max(self._last_book_row - book, -1)
         shifts = {BOOK: book, BAR: grid}
         taken = {}
         for (model, row, *rest), shares in self._venue.taken.items():
@@ -255,6 +286,113 @@ class SimBroker:
             if moved >= 0:
                 taken[(model, moved, *rest)] = shares
         return taken
+
+    # ----- snapshot and restore ----------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The broker's state as a JSON-able mapping (format `snapshot.SNAPSHOT_VERSION`).
+
+        It holds the account (`Portfolio.snapshot()`), which tokens have settled, the order
+        counter, the open orders with their reservations, the fills and order updates not
+        yet reported by `advance`, the last price and book rows crossed against resting
+        orders (as times), and the book or bar liquidity already taken. Not kept: the
+        reporting history (`fills`, `fill_models`, `conversions`) and the config.
+        """
+        data = self.dataset
+        books = data.books
+        return {
+            "version": snap.SNAPSHOT_VERSION,
+            **self._portfolio.snapshot(),
+            "now_ns": self.now_ns,
+            "closed": self._settled.tolist(),
+            "seq": self._seq,
+            "orders": [_live_json(live) for live in self._active.values()],
+            "fills": [snap.fill_json(fill) for fill in self._events.fills],
+            "updates": [snap.order_json(order) for order in self._events.updates],
+            "crossed_ns": int(data.times[self._last_row]) if self._last_row >= 0 else None,
+            "crossed_book_ns": (
+                int(books.times[self._last_book_row]) if self._last_book_row >= 0 else None
+            ),
+            "taken": self._venue.taken_json(),
+        }
+
+    @classmethod
+    def restore(
+        cls, state: dict[str, Any], dataset: Dataset, config: SimConfig | None = None
+    ) -> SimBroker:
+        """A broker over `dataset` that continues from a `snapshot()` as if never stopped.
+
+        Tokens are matched by id: the dataset may hold more tokens, or be a grown or newer
+        copy (rows the snapshot crossed or took from are found by time; rows it does not
+        have are simply new). Raises `snapshot.SnapshotError` (a DataError) naming the field
+        for an unknown version or a missing, mistyped or inconsistent field, and its
+        subclass `UnknownTokensError` when a position or open order is on a token the dataset
+        lacks.
+        """
+        version = snap.version(state)
+        orders = snap.records(state, "orders")
+        order_cols = [
+            snap.column(dataset, snap.get(item, "token_id", "str", f"orders[{i}]"))
+            for i, item in enumerate(orders)
+        ]
+        lost = {item["token_id"] for item, c in zip(orders, order_cols, strict=True) if c < 0}
+        try:
+            portfolio = Portfolio.restore(state, dataset)
+        except snap.UnknownTokensError as exc:
+            raise snap.UnknownTokensError(sorted(lost | set(exc.tokens))) from None
+        if lost:
+            raise snap.UnknownTokensError(sorted(lost))
+        tokens, cols = snap.columns(state, dataset)
+        closed = snap.per_token(state, "closed", "bool", len(tokens))
+        broker = cls(dataset, portfolio.initial_cash, config)
+        broker._portfolio = portfolio
+        known = cols >= 0
+        broker._settled[cols[known]] = np.asarray(closed, dtype=bool)[known]
+        waiting = broker._resolve_due[~broker._settled]
+        broker._next_settle = int(waiting.min()) if waiting.size else NEVER
+        broker._seq = snap.get(state, "seq", "int")
+        broker.now_ns = portfolio.now_ns
+        for i, (item, col) in enumerate(zip(orders, order_cols, strict=True)):
+            live = _live_from(item, col, f"orders[{i}]")
+            if live.order.client_id in broker._active:
+                raise snap.SnapshotError(
+                    f"orders[{i}].client_id", "a client id unique among the orders",
+                    live.order.client_id,
+                )  # fmt: skip
+            broker._active[live.order.client_id] = live
+            if live.order.status is OrderStatus.OPEN:
+                broker._resting.append(live)
+            elif live.order.status is OrderStatus.PENDING:
+                broker._pending.append(live)
+            else:
+                raise snap.SnapshotError(
+                    f"orders[{i}].status", "'pending' or 'open' (an active order)",
+                    live.order.status.value,
+                )  # fmt: skip
+        broker._pending.sort(key=lambda x: x.arrival_ns)
+        broker._next_until = min((x.until_ns for x in broker._active.values()), default=NEVER)
+        broker._events.fills = [
+            snap.fill_from(item, f"fills[{i}]")
+            for i, item in enumerate(snap.records(state, "fills"))
+        ]
+        broker._events.updates = [
+            snap.order_from(item, f"updates[{i}]")
+            for i, item in enumerate(snap.records(state, "updates"))
+        ]
+        if version >= 2:
+            broker._restore_crossing(state)
+        return broker
+
+    def _restore_crossing(self, state: dict[str, Any]) -> None:
+        """Rows already crossed against resting orders and liquidity already taken (v2+)."""
+        crossed = snap.get(state, "crossed_ns", "int?")
+        crossed_book = snap.get(state, "crossed_book_ns", "int?")
+        books = self.dataset.books
+        if crossed is not None:
+            self._last_row = self._venue.grid_row(crossed)
+        if crossed_book is not None and books is not None:
+            self._last_book_row = books.index_at(crossed_book)
+        self._venue.restore_taken(snap.records(state, "taken"))
 
     # ----- account actions (split, merge, convert) ----------------------------------------------
 

@@ -9,16 +9,23 @@ read it. Equity is always `cash + Σ shares × mark` (reservations are not spent
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from alpha_arena.data import Dataset
 from alpha_arena.errors import ValidationError
+from alpha_arena.sim import snapshot as snap
 from alpha_arena.sim.kernels import mark_row, positions_value
 from alpha_arena.types import Fill, Position, Settlement, Side
 
 _DUST = 1e-9
+_ARRAYS = (
+    "shares", "avg_cost", "realized", "fees_usdc", "fees_shares", "fees_value", "settled",
+    "reserved_shares",
+)  # fmt: skip
+"""The per-token arrays a snapshot keeps (all but the marks, which are private)."""
 
 
 class Portfolio:
@@ -163,6 +170,53 @@ class Portfolio:
             "locked_capital": self.locked_capital(),
             "reserved_cash": self.reserved_cash,
         }
+
+    # ----- snapshot and restore ------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The account as a JSON-able mapping: `tokens` (ids, in column order), cash, the
+        per-token arrays as lists in that order, and `marks` (None where unknown)."""
+        return {
+            "tokens": [str(t) for t in self.token_ids],
+            "cash": self.cash,
+            "initial_cash": self.initial_cash,
+            "reserved_cash": self.reserved_cash,
+            "now_ns": self.now_ns,
+            **{name: getattr(self, name).tolist() for name in _ARRAYS},
+            "marks": [None if math.isnan(m) else float(m) for m in self._marks],
+        }
+
+    @classmethod
+    def restore(cls, state: dict[str, Any], dataset: Dataset) -> Portfolio:
+        """The account of a `snapshot()` over `dataset`, whose tokens are matched by id.
+
+        Tokens of the dataset the snapshot lacks start flat; a snapshot token the dataset
+        lacks is dropped if flat, else `UnknownTokensError`. A missing or mistyped field is a
+        `SnapshotError` naming it.
+        """
+        tokens, cols = snap.columns(state, dataset)
+        n = len(tokens)
+        values = {name: snap.per_token(state, name, "num", n) for name in _ARRAYS}
+        marks = snap.per_token(state, "marks", "num?", n)
+        known = cols >= 0
+        held = (np.asarray(values["shares"], dtype=np.float64) != 0.0) | (
+            np.asarray(values["reserved_shares"], dtype=np.float64) != 0.0
+        )
+        lost = [t for t, k, h in zip(tokens, known, held, strict=True) if h and not k]
+        if lost:
+            raise snap.UnknownTokensError(lost)
+        initial = snap.get(state, "initial_cash", "num")
+        if initial < 0:
+            raise snap.SnapshotError("initial_cash", "an amount of USDC >= 0", initial)
+        out = cls(dataset, initial)
+        out.cash = float(snap.get(state, "cash", "num"))
+        out.reserved_cash = float(snap.get(state, "reserved_cash", "num"))
+        out.now_ns = int(snap.get(state, "now_ns", "int"))
+        for name, column_values in values.items():
+            getattr(out, name)[cols[known]] = np.asarray(column_values, dtype=np.float64)[known]
+        saved = np.array([np.nan if m is None else m for m in marks], dtype=np.float64)
+        out._marks[cols[known]] = saved[known]
+        return out
 
     # ----- mutations (the broker's) -----------------------------------------------------------
 

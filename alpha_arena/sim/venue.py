@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from alpha_arena.data import Dataset
+from alpha_arena.sim import snapshot as snap
 from alpha_arena.sim.config import SimConfig
 from alpha_arena.sim.kernels import bar_quote
 
@@ -150,6 +152,61 @@ class VenueState:
         else:
             self.taken[key] = take.copy()
 
+    def taken_json(self) -> list[dict[str, Any]]:
+        """What was taken from the current snapshots and bars, keyed by time, token id and
+        (for books) the price of each level taken from: rows and level positions belong to
+        one dataset, while times and prices carry over to a grown or newer one."""
+        data = self.dataset
+        out = []
+        for (model, row, col, is_buy), shares in self.taken.items():
+            item = {
+                "model": model,
+                "t_ns": int((data.books.times if model == BOOK else data.times)[row]),
+                "token_id": str(data.token_ids[col]),
+                "is_buy": bool(is_buy),
+                "shares": shares.tolist(),
+            }
+            if model == BOOK:
+                used = shares > 0
+                levels = (data.books.ask_px if is_buy else data.books.bid_px)[row, col]
+                item["shares"] = shares[used].tolist()
+                item["prices"] = levels[used].tolist()
+            out.append(item)
+        return out
+
+    def restore_taken(self, items: list[dict[str, Any]]) -> None:
+        """Take again what `taken_json` lists, where this dataset has that row, token and
+        (for books) level price; what it lacks is new liquidity, not taken from."""
+        data = self.dataset
+        for i, item in enumerate(items):
+            where = f"taken[{i}]"
+            model = snap.get(item, "model", "str", where)
+            if model not in (BOOK, BAR):
+                raise snap.SnapshotError(f"{where}.model", f"{BOOK!r} or {BAR!r}", model)
+            t = snap.get(item, "t_ns", "int", where)
+            col = snap.column(data, snap.get(item, "token_id", "str", where))
+            is_buy = snap.get(item, "is_buy", "bool", where)
+            shares = _numbers(item, "shares", where)
+            prices = _numbers(item, "prices", where) if model == BOOK else [math.nan]
+            if len(prices) != len(shares):
+                raise snap.SnapshotError(f"{where}.prices", f"{len(shares)} prices", prices)
+            if model == BOOK and data.books is None:
+                continue
+            times = data.books.times if model == BOOK else data.times
+            row = int(np.searchsorted(times, t))
+            if col < 0 or row >= times.size or times[row] != t:
+                continue
+            if model == BAR:
+                self.taken[(BAR, row, col, is_buy)] = np.array(shares[:1], dtype=np.float64)
+                continue
+            levels = (data.books.ask_px if is_buy else data.books.bid_px)[row, col]
+            taken = np.zeros(levels.size)
+            for px, size in zip(prices, shares, strict=True):
+                at = np.flatnonzero(np.abs(levels - px) < _EPS)
+                if size > 0 and at.size:
+                    taken[at[0]] += size
+            self.taken[(BOOK, row, col, is_buy)] = taken
+
     def queue_at(self, col: int, is_buy: bool, limit: float, t: int) -> float:
         """Shares queued at `limit` on the order's own side of the book at `t`."""
         books = self.dataset.books
@@ -182,3 +239,8 @@ class VenueState:
         )
         ref_sz = np.vstack([books.ask_sz[row, :, 0], books.bid_sz[row, :, 0]])
         return int(books.times[row]), ref_px, ref_sz
+
+
+def _numbers(item: dict[str, Any], name: str, where: str) -> list[float]:
+    values = snap.get(item, name, "list", where)
+    return [snap.check(v, "num", f"{where}.{name}[{j}]") for j, v in enumerate(values)]
