@@ -76,9 +76,7 @@ def logodds_vol_1d(p: np.ndarray, n: int, eps: float, out: np.ndarray) -> None:
         diff[i] = lo - prev
         prev = lo
     mean = np.empty_like(p)
-    window_moments(diff, n, 1, mean, out)
-    for i in range(p.size):
-        out[i] = math.sqrt(out[i])
+    window_moments(diff, n, 1, mean, out, True)
 
 
 @parallel_kernel

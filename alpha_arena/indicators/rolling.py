@@ -49,6 +49,13 @@ def _exact_moments(x: np.ndarray, stop: int, n: int) -> tuple[float, float]:
     return total, m2
 
 
+@step
+def _spread(m2: float, inv_dof: float, deviation: bool) -> float:
+    """The variance from the sum of squared deviations, or its square root."""
+    var = max(m2, 0.0) * inv_dof
+    return math.sqrt(var) if deviation else var
+
+
 @kernel
 def _moment_rows(
     x: np.ndarray,
@@ -56,6 +63,7 @@ def _moment_rows(
     stop: int,
     n: int,
     inv_dof: float,
+    deviation: bool,
     buf: np.ndarray,
     state: tuple[int, int, int, int, float, float, float, float],
     mean_out: np.ndarray,
@@ -113,7 +121,7 @@ def _moment_rows(
         else:
             mean_out[i] = s * inv_n
             if var_out is not None:
-                var_out[i] = max(m2, 0.0) * inv_dof
+                var_out[i] = _spread(m2, inv_dof, deviation)
     return pos, k, wraps, run, s, m2, err, prev
 
 
@@ -124,6 +132,7 @@ def _moment_span(
     stop: int,
     n: int,
     inv_dof: float,
+    deviation: bool,
     state: tuple[int, int, int, int, float, float, float, float],
     mean_out: np.ndarray,
     var_out: np.ndarray | None,
@@ -158,16 +167,22 @@ def _moment_span(
         flat = run >= n
         means[j] = v if flat else s * inv_n
         if var_out is not None:
-            variances[j] = 0.0 if flat else max(m2, 0.0) * inv_dof
+            variances[j] = 0.0 if flat else _spread(m2, inv_dof, deviation)
     return run, s, m2
 
 
 @kernel
 def window_moments(
-    x: np.ndarray, n: int, ddof: int, mean_out: np.ndarray, var_out: np.ndarray | None
+    x: np.ndarray,
+    n: int,
+    ddof: int,
+    mean_out: np.ndarray,
+    var_out: np.ndarray | None,
+    deviation: bool = False,
 ) -> None:
-    """Rolling mean (and, unless `var_out` is None, variance with `ddof`) over the last
-    `n` valid values.
+    """Rolling mean (and, unless `var_out` is None, variance with `ddof`, or with
+    `deviation` the standard deviation) over the last `n` valid values. (The square
+    root taken in the window loop is nearly free: that loop waits on its running sums.)
 
     Running sums are updated per row (Welford replacement for the variance) and
     recomputed exactly at least every `_REFRESH` values and at the end of every fast
@@ -187,7 +202,9 @@ def window_moments(
         stop = min(start + span, size)
         if not attempted and state[1] >= n and start >= n and stop - start >= n:
             attempted = True
-            run, s, m2 = _moment_span(x, start, stop, n, inv_dof, state, mean_out, var_out)
+            run, s, m2 = _moment_span(
+                x, start, stop, n, inv_dof, deviation, state, mean_out, var_out
+            )
             if math.isfinite(s) and math.isfinite(m2):
                 buf[:] = x[stop - n : stop]
                 s, m2 = _exact_moments(x, stop, n)
@@ -196,7 +213,7 @@ def window_moments(
                 continue
         else:
             attempted = False
-        state = _moment_rows(x, start, stop, n, inv_dof, buf, state, mean_out, var_out)
+        state = _moment_rows(x, start, stop, n, inv_dof, deviation, buf, state, mean_out, var_out)
 
 
 @step

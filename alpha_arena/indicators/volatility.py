@@ -20,18 +20,16 @@ from alpha_arena.indicators.rolling import ema_into, window_moments
 def stdev_1d(x: np.ndarray, n: int, ddof: int, out: np.ndarray) -> None:
     """Rolling standard deviation over `n` valid values with `ddof`."""
     mean = np.empty_like(x)
-    window_moments(x, n, ddof, mean, out)
-    for i in range(x.size):
-        out[i] = math.sqrt(out[i])
+    window_moments(x, n, ddof, mean, out, True)
 
 
 @kernel
 def zscore_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
     """(x − SMA)/std (ddof 1); a flat window (std 0) gives NaN, not ±inf."""
     mean = np.empty_like(x)
-    window_moments(x, n, 1, mean, out)
+    window_moments(x, n, 1, mean, out, True)
     for i in range(x.size):
-        sd = math.sqrt(out[i])
+        sd = out[i]
         out[i] = (x[i] - mean[i]) / sd if sd > 0.0 else np.nan
 
 
@@ -49,9 +47,9 @@ def bbands_1d(
 ) -> None:
     """mid = SMA, bands = mid ± width·std, bandwidth = 100·(upper − lower)/mid,
     %b = (x − lower)/(upper − lower); %b is NaN when the bands have zero width."""
-    window_moments(x, n, ddof, mid, percent)
+    window_moments(x, n, ddof, mid, percent, True)
     for i in range(x.size):
-        dev = width * math.sqrt(percent[i])
+        dev = width * percent[i]
         lower[i] = mid[i] - dev
         upper[i] = mid[i] + dev
         span = upper[i] - lower[i]
