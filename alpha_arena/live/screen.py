@@ -200,10 +200,13 @@ def write_screen(state_dir: Path, result: ScreenResult) -> Path:
 
 
 def read_screen(state_dir: Path) -> dict[str, Any] | None:
-    """The last saved pick, or None when there is none (or it is unreadable)."""
+    """The last saved pick, or None when there is none (or it is unreadable or partial)."""
     path = state_dir / SCREEN_FILE
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) else None
+    keys = ("at", "ids", "screened", "looked_at")
+    if not isinstance(record, dict) or not all(k in record for k in keys):
+        return None
+    return record
