@@ -136,6 +136,7 @@ def test_candidate_reads_tags_volume_liquidity_and_skips_what_cannot_trade():
     item = _gamma(
         "0x1",
         category=None,
+        tags=[{"label": "Elections"}],
         liquidityNum=None,
         liquidity="750.5",
         events=[{"id": "9", "tags": [{"label": "Politics", "slug": "us-elections"}]}],
@@ -143,19 +144,21 @@ def test_candidate_reads_tags_volume_liquidity_and_skips_what_cannot_trade():
     )
     c = candidate(Payload(item, "GET /markets"))
     assert c is not None
-    assert c.categories == {"politics", "us-elections"}
+    assert c.categories == {"politics", "us-elections", "elections"}
     assert (c.volume_24h, c.liquidity, c.accepting_orders) == (100.0, 750.5, False)
     assert candidate(Payload(_gamma("0x2", closed=True), "GET /markets")) is None
     assert candidate(Payload(_gamma("0x3", clobTokenIds=None), "GET /markets")) is None
 
 
 def test_gamma_query_filters_what_gamma_can():
-    q = gamma_query(ScreenConfig(min_liquidity=500, closes_within_days=60, order_by="liquidity"), NOW)
+    screen = ScreenConfig(min_liquidity=500, closes_within_days=60, order_by="liquidity")
+    q = gamma_query(screen, NOW)
     assert q == {
         "active": True,
         "closed": False,
-        "order": "liquidityNum",
+        "order": "liquidity",
         "ascending": False,
+        "include_tag": True,
         "liquidity_num_min": 500,
         "end_date_min": "2026-11-30T12:00:00Z",
         "end_date_max": "2027-01-29T12:00:00Z",
@@ -170,9 +173,7 @@ def _paged_client(items: list[dict], seen: list[dict]) -> PolymarketClient:
         offset, limit = int(query["offset"]), int(query["limit"])
         return httpx.Response(200, json=items[offset : offset + limit])
 
-    return PolymarketClient(
-        gamma_url="http://gamma.test", transport=httpx.MockTransport(handler)
-    )
+    return PolymarketClient(gamma_url="http://gamma.test", transport=httpx.MockTransport(handler))
 
 
 def test_every_page_is_read_and_the_best_may_sit_on_the_last():
@@ -189,8 +190,10 @@ def test_every_page_is_read_and_the_best_may_sit_on_the_last():
     assert result.screened == ("0xbest", "0xsecond")
     assert result.looked_at == 250
     assert [q["offset"] for q in seen[:3]] == ["0", "100", "200"]
-    assert seen[0]["active"] == "true" and seen[0]["closed"] == "false"
-    assert seen[0]["order"] == "volume24hr" and seen[0]["ascending"] == "false"
+    assert seen[0]["active"] == "true"
+    assert seen[0]["closed"] == "false"
+    assert seen[0]["order"] == "volume_24hr"
+    assert seen[0]["ascending"] == "false"
 
 
 def test_an_empty_pick_is_a_config_error_naming_the_screen():
@@ -235,7 +238,8 @@ def test_ids_or_screen_must_give_the_runner_a_market():
     cfg, _ = validate({"markets": {"screen": {"categories": ["Politics"]}}}, Secrets({}))
     assert cfg.markets.screen == ScreenConfig(categories=("politics",))
     shown = json.loads(json.dumps(cfg.public(), default=str))["markets"]["screen"]
-    assert shown["categories"] == ["politics"] and shown["order_by"] == "volume_24h"
+    assert shown["categories"] == ["politics"]
+    assert shown["order_by"] == "volume_24h"
     with pytest.raises(ConfigError, match="--shard"):
         LiveSettings.from_config(cfg).shard(0, 2)
 
@@ -295,7 +299,8 @@ def test_run_once_trades_the_screened_markets_and_status_shows_them(data, tmp_pa
     assert decision["status"] == "ok"
     assert main(["status", "--config", str(config)]) == 0
     shown = capsys.readouterr().out
-    assert "screened:       1 of 3 open markets" in shown and ": m3" in shown
+    assert "screened:       1 of 3 open markets" in shown
+    assert ": m3" in shown
 
 
 def test_run_refuses_a_screen_that_picks_nothing(data, tmp_path, capsys):

@@ -4,8 +4,9 @@
 condition id, `markets.ids` always kept and first, the caps respected); `resolve` asks
 Gamma `/markets` for open markets (`active=true&closed=false`, narrowed server-side by
 `liquidity_num_min` and `end_date_min`/`end_date_max`, ordered by the screen's key so the
-offset cap drops the tail), reads every page and filters client-side what Gamma cannot
-(24 h volume, categories, accepting orders). An empty pick is a ConfigError, never an idle
+offset cap drops the tail, `include_tag=true` for the markets' tags), reads every page
+and filters client-side what Gamma cannot (24 h volume, categories, accepting orders)
+after checking every criterion again. An empty pick is a ConfigError, never an idle
 loop. `write_screen` / `read_screen` keep the last pick in the state directory for
 `alpha-arena status`.
 """
@@ -31,8 +32,8 @@ log = logging.getLogger(__name__)
 SCREEN_FILE = "screen.json"
 """The last screen's pick, in `live.state_dir` (read by `alpha-arena status`)."""
 
-GAMMA_ORDER = {"volume_24h": "volume24hr", "liquidity": "liquidityNum"}
-"""Gamma's sort key for each `order_by`."""
+GAMMA_ORDER = {"volume_24h": "volume_24hr", "liquidity": "liquidity"}
+"""Gamma's documented `order` key for each `order_by`."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def gamma_query(screen: ScreenConfig, now: datetime) -> dict[str, Any]:
         "closed": False,
         "order": GAMMA_ORDER[screen.order_by],
         "ascending": False,
+        "include_tag": True,
     }
     if screen.min_liquidity > 0:
         params["liquidity_num_min"] = screen.min_liquidity
