@@ -324,3 +324,24 @@ def test_config_check_names_and_run_refuses_bad_screen_values(data, tmp_path, ca
         err = capsys.readouterr().err
         assert "markets.screen.order_by" in err
         assert fx.state.requests == []  # refused before asking Gamma
+
+
+def test_listed_ids_run_with_an_alert_when_the_screen_picks_nothing(data, tmp_path):
+    from alpha_arena.backtest.inputs import resolve_strategy
+    from alpha_arena.live.runner import LiveRunner
+
+    alerts: list[str] = []
+    with FakeExchange(data) as fx:
+        config = _config(tmp_path, fx, {"ids": ["m2"], "screen": {"min_volume_24h": 1e9}})
+        cfg, problems = validate(yaml.safe_load(config.read_text()), Secrets({}), tmp_path)
+        assert list(problems) == []
+        strategy = resolve_strategy("momentum", PARAMS, 0)
+        runner = LiveRunner(
+            LiveSettings.from_config(cfg), strategy, interval=0, on_alert=alerts.append
+        )
+        assert runner.settings.markets == ["m2"]
+        assert runner.run(max_cycles=1).cycles == 1
+    assert "markets.screen picked no open market; trading markets.ids only" in alerts
+    assert read_screen(tmp_path / "state")["screened"] == []
+    (tmp_path / "state" / "screen.json").write_text('{"ids": []}')
+    assert read_screen(tmp_path / "state") is None  # a partial file is no pick
