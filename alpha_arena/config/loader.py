@@ -185,14 +185,36 @@ def _cross_checks(cfg: Config, problems: Problems) -> None:
         problems.add(
             "markets.ids", f"at most markets.max_markets ({cap}) ids", f"{len(cfg.markets.ids)} ids"
         )
+    screen = cfg.markets.screen
+    if screen is not None and screen.max_markets is not None:
+        room = cap - len(cfg.markets.ids)
+        if screen.max_markets > room:
+            problems.add(
+                "markets.screen.max_markets",
+                f"at most {room} (markets.max_markets {cap} less {len(cfg.markets.ids)} ids)",
+                screen.max_markets,
+            )
 
 
 def runner_problems(cfg: Config) -> Problems:
     """What `alpha-arena run` needs beyond a valid config (`config check` reports it too; the
-    operations commands do not need it): at least one market to trade."""
+    operations commands do not need it): at least one market to trade, listed in
+    `markets.ids` or picked by `markets.screen` (which `run` resolves through Gamma)."""
     problems = Problems()
-    if not cfg.markets.ids:
-        problems.add("markets.ids", "at least one condition id (the markets `run` trades)", [])
+    markets = cfg.markets
+    if not markets.ids and markets.screen is None:
+        problems.add(
+            "markets.ids",
+            "at least one condition id or a markets.screen (the markets `run` trades)",
+            [],
+        )
+    elif markets.screen is not None and len(markets.ids) >= markets.max_markets:
+        problems.add(
+            "markets.screen",
+            f"room for a screened market (markets.ids already fill markets.max_markets "
+            f"{markets.max_markets})",
+            f"{len(markets.ids)} ids",
+        )
     return problems
 
 

@@ -53,12 +53,41 @@ class AgentConfig:
     strategy: str | None = _f(c.optional(c.text), None)
 
 
+def _category(value: Any) -> str:
+    """A category name, compared lower-case."""
+    return c.text(value).strip().lower()
+
+
+SCREEN_ORDERS = ("volume_24h", "liquidity")
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """`markets.screen:` pick markets by criteria once at start (`alpha_arena.live.screen`).
+
+    Every criterion must hold: a category among `categories` (any when empty), at least
+    `min_volume_24h` USDC traded over 24 h and `min_liquidity` USDC of liquidity, an end
+    date within `closes_within_days` days. The best `max_markets` by `order_by` (largest
+    first) are traded, besides `markets.ids`; without `max_markets` up to
+    `markets.max_markets` in all.
+    """
+
+    categories: tuple[str, ...] = _f(c.list_of(_category), ())
+    min_volume_24h: float = _f(c.non_negative, 0.0)
+    min_liquidity: float = _f(c.non_negative, 0.0)
+    closes_within_days: float | None = _f(c.optional(c.positive), None)
+    max_markets: int | None = _f(c.optional(c.positive_int), None)
+    order_by: str = _f(c.one_of(*SCREEN_ORDERS), "volume_24h")
+
+
 @dataclass(frozen=True)
 class MarketsConfig:
-    """`markets:` the condition ids the runner trades, and a cap on how many there may be."""
+    """`markets:` the condition ids the runner trades, an optional screen that adds markets
+    by criteria, and a cap on how many there may be in all."""
 
     ids: tuple[str, ...] = _f(c.list_of(c.condition_id), ())
     max_markets: int = _f(c.positive_int, 100)
+    screen: ScreenConfig | None = field(default=None, metadata={"section": ScreenConfig})
 
 
 @dataclass(frozen=True)
@@ -165,7 +194,10 @@ S = TypeVar("S")
 
 
 def build_section(cls: type[S], raw: Any, path: str, problems: Problems) -> S:
-    """`cls` from a YAML mapping: defaults for absent keys, a problem per bad or unknown key."""
+    """`cls` from a YAML mapping: defaults for absent keys, a problem per bad or unknown key.
+
+    A field whose metadata names a `section` is a nested mapping built the same way (its
+    problems carry the dotted path); YAML `null` leaves it None."""
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
@@ -177,6 +209,12 @@ def build_section(cls: type[S], raw: Any, path: str, problems: Problems) -> S:
         f = fields.get(str(key))
         if f is None:
             problems.add(f"{path}.{key}", "a known key (" + ", ".join(fields) + ")", value)
+            continue
+        if "section" in f.metadata:
+            nested = f.metadata["section"]
+            values[f.name] = (
+                None if value is None else build_section(nested, value, f"{path}.{key}", problems)
+            )
             continue
         try:
             values[f.name] = f.metadata["check"](value)

@@ -283,6 +283,13 @@ class PolymarketClient:
                 log.warning("%s: stopped at the offset cap %d", endpoint, GAMMA_OFFSET_CAP)
                 return
 
+    def market_payloads(
+        self, params: dict, *, limit: int | None = None, page_size: int = GAMMA_PAGE
+    ) -> Iterator[Payload]:
+        """Gamma `/markets` objects as read, every page, for readers of fields `Market` does
+        not keep (volume, liquidity, tags); `params` are Gamma's own query names."""
+        return self._pages("/markets", params, limit, page_size)
+
     def markets(
         self,
         *,

@@ -8,6 +8,10 @@ current cycle (logs flushed, exit 0). Decisions, orders, fills and equity go to 
 the state directory. The kill switch (config flag, the kill file, or
 `alpha-arena kill`) blocks every order and cancels open ones.
 
+A `markets.screen` is resolved through Gamma once, when the runner is built
+(`live/screen.py`): the picked ids join `markets.ids`, are logged, saved to
+`<state_dir>/screen.json` (shown by `alpha-arena status`) and audited as a `screen` event.
+
 Every `resolve_every` cycles Gamma is asked which markets resolved (`live/resolutions.py`):
 their open orders are cancelled and new ones refused; paper positions settle as in a
 backtest; live positions are recorded as to redeem on-chain (with an alert). A paper
@@ -42,6 +46,7 @@ from alpha_arena.live.resolutions import (
     ResolutionWatcher,
     redemptions,
 )
+from alpha_arena.live.screen import ScreenResult, resolve, write_screen
 from alpha_arena.live.settings import LiveSettings
 from alpha_arena.metrics import MetricsLogger
 from alpha_arena.risk import KillSwitch, RiskManager
@@ -131,6 +136,15 @@ class LiveRunner:
             rate_per_minute=settings.rate_per_minute,
             retry=self.retry,
         )
+        self.screened: ScreenResult | None = None
+        if settings.screen is not None:
+            try:
+                self.screened = resolve(self.client, settings.screen)
+            except BaseException:
+                self.client.close()
+                raise
+            settings = dataclasses.replace(settings, markets=list(self.screened.ids), screen=None)
+            self.settings = settings
         clock = server_clock(self.client) if settings.clock == "server" else time.time_ns
         self.feed = LiveFeed(
             self.client,
@@ -220,6 +234,16 @@ class LiveRunner:
                 "(CTF redeemPositions); the CLOB cannot redeem them"
             )
 
+    def _record_screen(self) -> None:
+        """Save and audit the screen's pick; alert when it added no market to the ids."""
+        if self.screened is None:
+            return
+        write_screen(self.settings.state_dir, self.screened)
+        if self.ops is not None:
+            self.ops.audit.append("screen", **self.screened.record())
+        if not self.screened.screened:
+            self.on_alert("markets.screen picked no open market; trading markets.ids only")
+
     def _save_paper(self) -> None:
         """Save the paper account at this cycle boundary (one atomic statement)."""
         if self._paper is not None:
@@ -254,6 +278,7 @@ class LiveRunner:
             engine_sink = self.ops.sink
             stack.enter_context(self.ops)
         try:
+            self._record_screen()
             snapshots = iter(self.feed)
             first = next(snapshots, None)
             if first is None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from alpha_arena.config import Config, Secrets, runner_problems, validate
+from alpha_arena.config.sections import MarketsConfig
 from alpha_arena.errors import ConfigError
 from alpha_arena.risk import RiskLimits
 
@@ -25,7 +26,10 @@ KEY_ENV = "POLYMARKET_PRIVATE_KEY"
 
 @dataclass
 class LiveSettings:
-    """What the runner reads, built only by `from_config` (or `shard`)."""
+    """What the runner reads, built only by `from_config` (or `shard`).
+
+    `markets` are the listed ids; `screen` is the `markets` section when it has a screen,
+    which the runner resolves through Gamma at start (`alpha_arena.live.screen`)."""
 
     markets: list[str]
     kill_file: Path
@@ -47,6 +51,7 @@ class LiveSettings:
     history_rows: int = 20_000
     resolve_every: int = 10
     interval: float = 60.0
+    screen: MarketsConfig | None = None
     secrets: Secrets = field(default_factory=lambda: Secrets({}), repr=False)
 
     @classmethod
@@ -76,6 +81,7 @@ class LiveSettings:
             history_rows=live.history_rows,
             resolve_every=live.resolve_every,
             interval=float(cfg.agent.interval),
+            screen=cfg.markets if cfg.markets.screen is not None else None,
             secrets=cfg.secrets,
         )
 
@@ -101,6 +107,11 @@ class LiveSettings:
             raise ConfigError(f"--shard: expected i/n with integers, got {index}/{count}")
         if not 0 <= index < count:
             raise ConfigError(f"--shard: expected 0 <= i < n, got {index}/{count}")
+        if self.screen is not None:
+            raise ConfigError(
+                "--shard: expected markets.ids only; each shard would resolve markets.screen "
+                "on its own and could split a different pick (list the ids instead)"
+            )
         markets = self.markets[index::count]
         if not markets:
             raise ConfigError(

@@ -90,6 +90,15 @@ def to_redeem(state_dir: Path) -> list[dict[str, Any]]:
         conn.close()
 
 
+def _screen(cfg: Config) -> dict[str, Any] | None:
+    """The last `markets.screen` pick the runner saved, when the config has a screen."""
+    if cfg.markets.screen is None:
+        return None
+    from alpha_arena.live.screen import read_screen
+
+    return read_screen(cfg.path(cfg.live.state_dir))
+
+
 def collect_status(cfg: Config) -> dict[str, Any]:
     """The status as a JSON-able mapping (metrics.db first, else the decision log)."""
     pid = read_pid(cfg.path(cfg.ops.pid_file))
@@ -110,6 +119,7 @@ def collect_status(cfg: Config) -> dict[str, Any]:
         "open_positions": last["positions"] if last else None,
         "open_orders": data["open_orders"],
         "to_redeem": to_redeem(cfg.path(cfg.live.state_dir)),
+        "screen": _screen(cfg),
         "llm_spend": {
             "today": float(spend["today"] or 0.0),
             "month": float(spend["month"] or 0.0),
@@ -158,6 +168,13 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(
             f"to redeem:      {len(owed)} resolved position(s) worth {usdc:.2f} USDC: redeem "
             "on-chain (CTF redeemPositions); the CLOB cannot"
+        )
+    screen = status.get("screen")
+    if screen:
+        picked = ", ".join(screen["screened"]) or "none"
+        lines.append(
+            f"screened:       {len(screen['screened'])} of {screen['looked_at']} open markets "
+            f"at {screen['at']}: {picked}"
         )
     limit = f" of {spend['daily_limit']:.2f}" if spend["daily_limit"] else ""
     flag = "  ALERT: above threshold" if spend["over_alert_threshold"] else ""
