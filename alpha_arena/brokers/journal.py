@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alpha_arena.brokers.statedb import open_state_db
 from alpha_arena.errors import DataError
 
 PREPARED = "prepared"
@@ -71,14 +72,7 @@ class OrderJournal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"order journal {self.path}: {exc}") from exc
+        self._db = open_state_db(self.path, _SCHEMA, "order journal")
 
     def close(self) -> None:
         """Close the database connection."""

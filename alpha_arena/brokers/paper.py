@@ -20,12 +20,12 @@ twice.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from alpha_arena.brokers.statedb import open_state_db
 from alpha_arena.data import Dataset
 from alpha_arena.errors import ConfigError, DataError
 from alpha_arena.sim import SimBroker, SimConfig
@@ -105,14 +105,7 @@ class PaperStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"paper account {self.path}: {exc}") from exc
+        self._db = open_state_db(self.path, _SCHEMA, "paper account")
 
     def save(self, state: dict[str, Any], run_id: str, cycle: int) -> None:
         """Replace the saved account by `state` (one atomic, durable statement)."""

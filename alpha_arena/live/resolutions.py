@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from alpha_arena.brokers.statedb import open_state_db
 from alpha_arena.data import Dataset
 from alpha_arena.data.polymarket import PolymarketClient
-from alpha_arena.errors import DataError, ValidationError
+from alpha_arena.errors import ValidationError
 from alpha_arena.timeutil import to_ns
 from alpha_arena.types import Resolution, ResolutionState
 
@@ -174,13 +175,7 @@ class RedemptionLedger:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_LEDGER)
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"redemption ledger {self.path}: {exc}") from exc
+        self._db = open_state_db(self.path, _LEDGER, "redemption ledger")
 
     def record(self, markets: Iterable[str], items: Iterable[Redemption]) -> None:
         """Set the positions to redeem in these resolved `markets` to `items` (one
