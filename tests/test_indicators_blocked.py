@@ -166,3 +166,38 @@ def test_a_gap_leaving_the_window_inside_a_fast_span_is_not_healed(hole):
     mean, var = moments_reference(x, n, 0)
     np.testing.assert_allclose(ind.sma(x, n), mean, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ind.stdev(x, n) ** 2, var, rtol=1e-9, atol=1e-9)
+
+
+def test_flat_windows_inside_fast_spans_are_exact():
+    """Flat runs longer than the window in the middle of gap-free spans (the fast loop's
+    rows, redone by its exact pass): exactly the value, a zero deviation, %b NaN."""
+    n = 20
+    x = 0.5 + 0.01 * np.cumsum(np.random.default_rng(11).normal(size=4 * SPAN))
+    flats = [(SPAN + 100, 0.7), (2 * SPAN + 3, 0.1), (3 * SPAN - 10, 0.3)]
+    for start, value in flats:
+        x[start : start + n + 30] = value
+    flat = np.zeros(x.size, dtype=bool)
+    for start, _ in flats:
+        flat[start + n - 1 : start + n + 30] = True
+    mean, _ = moments_reference(x, n, 0)
+    sma = ind.sma(x, n)
+    assert np.array_equal(sma[flat], x[flat])
+    np.testing.assert_allclose(sma, mean, rtol=1e-12, atol=1e-12)
+    assert np.all(ind.stdev(x, n, ddof=0)[flat] == 0.0)
+    bands = ind.bbands(x, n, 2.0, ddof=0)
+    assert np.all(bands.upper[flat] == bands.mid[flat])
+    assert np.all(np.isnan(bands.percent_b[flat]))
+    assert not np.any(np.isnan(bands.percent_b[n - 1 :][~flat[n - 1 :]]))
+
+
+def test_a_quiet_window_after_a_large_swing_keeps_its_precision():
+    """A huge swing passes through the window and leaves a quiet one behind: the running
+    sums' rounding from the swing would swamp the quiet window's variance, so those
+    rows are recomputed exactly (relative error within 1e-9)."""
+    n = 20
+    rng = np.random.default_rng(12)
+    x = 1e6 + 1e-3 * np.cumsum(rng.normal(size=3 * SPAN))
+    x[SPAN + 50 : SPAN + 60] += 1e5 * rng.normal(size=10)
+    _, var = moments_reference(x, n, 1)
+    got = ind.stdev(x, n, ddof=1) ** 2
+    np.testing.assert_allclose(got[n - 1 :], var[n - 1 :], rtol=1e-9, atol=0.0)

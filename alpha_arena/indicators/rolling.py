@@ -30,7 +30,10 @@ _REFRESH = 1024
 _VAR_RTOL = 1e-11
 """Relative error bound kept on a rolling variance (bounds the error of z-score, %b)."""
 
-_ERR_LIMIT = _VAR_RTOL / 2.220446049250313e-16
+_EPS = 2.220446049250313e-16
+"""Machine epsilon of float64."""
+
+_ERR_LIMIT = _VAR_RTOL / _EPS
 """The variance is recomputed exactly once its accumulated rounding bound, `err` times
 machine epsilon, could exceed `_VAR_RTOL` of it: when err > _ERR_LIMIT · m2."""
 
@@ -126,6 +129,43 @@ def _moment_rows(
 
 
 @kernel
+def _run_length(x: np.ndarray, stop: int, n: int) -> int:
+    """How many rows before `stop` equal x[stop − 1], counting at most `n` (all valid)."""
+    v = x[stop - 1]
+    run = 1
+    while run < n and x[stop - 1 - run] == v:
+        run += 1
+    return run
+
+
+@kernel
+def _exact_rows(
+    x: np.ndarray, start: int, n: int, limit: float, means: np.ndarray, m2s: np.ndarray
+) -> None:
+    """Redo the rows of a fast span (`means`, `m2s` start at row `start`) whose sum of
+    squared deviations is within `limit` of the rounding bound: a window of identical
+    values gets exactly that value and 0, any other an exact two-pass recomputation."""
+    run = 0
+    last = -2
+    for j in range(means.size):
+        if m2s[j] > limit:
+            continue
+        i = start + j
+        v = x[i]
+        if last == j - 1:
+            run = min(run + 1, n) if v == x[i - 1] else 1
+        else:
+            run = _run_length(x, i + 1, n)
+        last = j
+        if run >= n:
+            means[j] = v
+            m2s[j] = 0.0
+        else:
+            total, m2s[j] = _exact_moments(x, i + 1, n)
+            means[j] = total / n
+
+
+@kernel
 def _moment_span(
     x: np.ndarray,
     start: int,
@@ -133,42 +173,108 @@ def _moment_span(
     n: int,
     inv_dof: float,
     deviation: bool,
-    state: tuple[int, int, int, int, float, float, float, float],
-    mean_out: np.ndarray,
-    var_out: np.ndarray | None,
-) -> tuple[int, float, float]:
-    """The fast loop over rows [start, stop), assuming x[start − n:stop] all valid: the
-    value leaving the window is x[i − n], so no ring buffer and no per-row check. Same
-    updates and exact recomputations as `_moment_rows`; returns (run, sum, m2) at the
-    end, the sum NaN if the assumption was wrong. That check needs every row of the
-    opening window to leave during the span, so a span shorter than `n` is not fast.
-    Rows are read through views indexed from 0, which spares every access numba's
-    negative-index check."""
-    run, s, m2, err, prev = state[3], state[4], state[5], state[6], state[7]
+    s: float,
+    m2: float,
+    means: np.ndarray,
+    m2s: np.ndarray,
+) -> bool:
+    """The fast loop over rows [start, stop) (a multiple of 4 rows) into `means` and
+    `m2s` (those rows' slots), assuming x[start − n:stop] all valid, from the window's
+    sum `s` and squared deviations `m2`; False (the rows unfinished) if that was wrong.
+
+    Values are shifted by the opening window's mean `k` (the shifted sum is summed
+    afresh: k is rounded, and a sum taken as zero would bias every update), so the
+    running sum stays near zero. The leaving value is x[i − n], read through views
+    indexed from 0 (no ring buffer, no negative-index checks). Four rows per step, so
+    the loop-carried chains (sum and Welford sum of squares) take one addition per four
+    rows. No row is checked in the loop: a missing value leaves the sums non-finite,
+    and a row whose sum of squares may be mostly rounding error (the bound summed over
+    the span) or whose window is flat is redone exactly afterwards (`_exact_rows`).
+    The last passes turn sums of squares into variances or deviations, vectorized.
+    """
+    k = s / n
     inv_n = 1.0 / n
     new = x[start:stop]
     leaving = x[start - n : stop - n]
-    means = mean_out[start:stop]
-    variances = var_out[start:stop] if var_out is not None else means
-    for j in range(new.size):
-        v = new[j]
-        old = leaving[j]
-        run = run + 1 if v == prev else 1
-        prev = v
-        d = v - old
-        s_new = s + d
-        if var_out is not None:
-            m2 += d * ((v + old) - (s + s_new) * inv_n)
-            err += abs(d) * (abs(v) + abs(old))
-            if err > _ERR_LIMIT * m2 and math.isfinite(s_new):  # never heal a poisoned sum
-                s_new, m2 = _exact_moments(x, start + j + 1, n)
-                err = 0.0
-        s = s_new
-        flat = run >= n
-        means[j] = v if flat else s * inv_n
-        if var_out is not None:
-            variances[j] = 0.0 if flat else _spread(m2, inv_dof, deviation)
-    return run, s, m2
+    s = 0.0
+    for v in leaving[:n]:
+        s += v - k
+    err = n * n * n * _EPS * k * k + n * m2
+    for b in range(new.size // 4):
+        j = 4 * b
+        u0 = new[j] - k
+        u1 = new[j + 1] - k
+        u2 = new[j + 2] - k
+        u3 = new[j + 3] - k
+        w0 = leaving[j] - k
+        w1 = leaving[j + 1] - k
+        w2 = leaving[j + 2] - k
+        w3 = leaving[j + 3] - k
+        d0 = u0 - w0
+        d1 = u1 - w1
+        d2 = u2 - w2
+        d3 = u3 - w3
+        d01 = d0 + d1
+        s0 = s + d0
+        s1 = s + d01
+        s2 = s1 + d2
+        s3 = s + (d01 + (d2 + d3))
+        i0 = d0 * ((u0 + w0) - (s + s0) * inv_n)
+        i1 = d1 * ((u1 + w1) - (s0 + s1) * inv_n)
+        i2 = d2 * ((u2 + w2) - (s1 + s2) * inv_n)
+        i3 = d3 * ((u3 + w3) - (s2 + s3) * inv_n)
+        i01 = i0 + i1
+        q1 = m2 + i01
+        m2s[j] = m2 + i0
+        m2s[j + 1] = q1
+        m2s[j + 2] = q1 + i2
+        m2 = m2 + (i01 + (i2 + i3))
+        m2s[j + 3] = m2
+        err += (abs(d0) * (abs(u0) + abs(w0)) + abs(d1) * (abs(u1) + abs(w1))) + (
+            abs(d2) * (abs(u2) + abs(w2)) + abs(d3) * (abs(u3) + abs(w3))
+        )
+        means[j] = k + s0 * inv_n
+        means[j + 1] = k + s1 * inv_n
+        means[j + 2] = k + s2 * inv_n
+        means[j + 3] = k + s3 * inv_n
+        s = s3
+    if not (math.isfinite(s) and math.isfinite(m2)):
+        return False
+    limit = err / _ERR_LIMIT
+    suspects = 0
+    for j in range(m2s.size):
+        suspects += m2s[j] <= limit
+    if suspects:
+        _exact_rows(x, start, n, limit, means, m2s)
+    if deviation:
+        for j in range(m2s.size):
+            m2s[j] = math.sqrt(max(m2s[j], 0.0) * inv_dof)
+    else:
+        for j in range(m2s.size):
+            m2s[j] = max(m2s[j], 0.0) * inv_dof
+    return True
+
+
+@kernel
+def band_rows(
+    x: np.ndarray,
+    width: float,
+    lower: np.ndarray,
+    mid: np.ndarray,
+    upper: np.ndarray,
+    bandwidth: np.ndarray,
+    percent: np.ndarray,
+) -> None:
+    """Bollinger Bands from the mean (`mid`) and deviation (in `percent`, replaced by
+    %b): bands = mid ± width·deviation, bandwidth = 100·(upper − lower)/mid, %b =
+    (x − lower)/(upper − lower), NaN when the bands have zero width."""
+    for i in range(x.size):
+        dev = width * percent[i]
+        lower[i] = mid[i] - dev
+        upper[i] = mid[i] + dev
+        span = upper[i] - lower[i]
+        bandwidth[i] = 100.0 * span / mid[i]
+        percent[i] = (x[i] - lower[i]) / span if span > 0.0 else np.nan
 
 
 @kernel
@@ -179,10 +285,12 @@ def window_moments(
     mean_out: np.ndarray,
     var_out: np.ndarray | None,
     deviation: bool = False,
+    bands: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Rolling mean (and, unless `var_out` is None, variance with `ddof`, or with
-    `deviation` the standard deviation) over the last `n` valid values. (The square
-    root taken in the window loop is nearly free: that loop waits on its running sums.)
+    `deviation` the standard deviation) over the last `n` valid values. With `bands`
+    = (width, lower, upper, bandwidth), also Bollinger Bands (`band_rows`), a span at
+    a time while its rows are in cache; `var_out` then ends up holding %b.
 
     Running sums are updated per row (Welford replacement for the variance) and
     recomputed exactly at least every `_REFRESH` values and at the end of every fast
@@ -194,26 +302,40 @@ def window_moments(
     buf = np.empty(n)
     inv_dof = 1.0 / (n - ddof)
     span = max(SPAN, 4 * n)
+    scratch = np.empty(span)
     state = (0, 0, 0, 0, 0.0, 0.0, 0.0, np.nan)
     size = x.size
     attempted = False
     for first in range(0, size // span + 1):
         start = first * span
         stop = min(start + span, size)
-        if not attempted and state[1] >= n and start >= n and stop - start >= n:
+        fast = start + (stop - start) // 4 * 4
+        if not attempted and state[1] >= n and start >= n and fast - start >= n:
             attempted = True
-            run, s, m2 = _moment_span(
-                x, start, stop, n, inv_dof, deviation, state, mean_out, var_out
-            )
-            if math.isfinite(s) and math.isfinite(m2):
-                buf[:] = x[stop - n : stop]
-                s, m2 = _exact_moments(x, stop, n)
-                state = (0, n, max(1, _REFRESH // n), run, s, m2, 0.0, x[stop - 1])
+            m2s = var_out[start:fast] if var_out is not None else scratch[: fast - start]
+            means = mean_out[start:fast]
+            if _moment_span(x, start, fast, n, inv_dof, deviation, state[4], state[5], means, m2s):
+                buf[:] = x[fast - n : fast]
+                s, m2 = _exact_moments(x, fast, n)
+                run = _run_length(x, fast, n)
+                state = (0, n, max(1, _REFRESH // n), run, s, m2, 0.0, x[fast - 1])
                 attempted = False
-                continue
+                start = fast
         else:
             attempted = False
         state = _moment_rows(x, start, stop, n, inv_dof, deviation, buf, state, mean_out, var_out)
+        if bands is not None and var_out is not None:
+            first_row = first * span
+            width, lower, upper, bandwidth = bands
+            band_rows(
+                x[first_row:stop],
+                width,
+                lower[first_row:stop],
+                mean_out[first_row:stop],
+                upper[first_row:stop],
+                bandwidth[first_row:stop],
+                var_out[first_row:stop],
+            )
 
 
 @step

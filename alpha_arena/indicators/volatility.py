@@ -47,14 +47,7 @@ def bbands_1d(
 ) -> None:
     """mid = SMA, bands = mid ± width·std, bandwidth = 100·(upper − lower)/mid,
     %b = (x − lower)/(upper − lower); %b is NaN when the bands have zero width."""
-    window_moments(x, n, ddof, mid, percent, True)
-    for i in range(x.size):
-        dev = width * percent[i]
-        lower[i] = mid[i] - dev
-        upper[i] = mid[i] + dev
-        span = upper[i] - lower[i]
-        bandwidth[i] = 100.0 * span / mid[i]
-        percent[i] = (x[i] - lower[i]) / span if span > 0.0 else np.nan
+    window_moments(x, n, ddof, mid, percent, True, (width, lower, upper, bandwidth))
 
 
 @kernel
