@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alpha_arena.indicators as ind
+from alpha_arena.indicators._stream import STREAM_ROWS
 from alpha_arena.indicators.rolling import SPAN
 
 TOL = {"rtol": 1e-12, "atol": 1e-12}
@@ -201,3 +202,17 @@ def test_a_quiet_window_after_a_large_swing_keeps_its_precision():
     _, var = moments_reference(x, n, 1)
     got = ind.stdev(x, n, ddof=1) ** 2
     np.testing.assert_allclose(got[n - 1 :], var[n - 1 :], rtol=1e-9, atol=0.0)
+
+
+def test_an_output_too_large_for_the_cache_is_streamed_unchanged():
+    """Above `STREAM_ROWS` the EMA writes around the cache: the same values as the
+    cached path (an EMA's prefix is the EMA of the prefix) and as the recursion after it,
+    holes included."""
+    m = STREAM_ROWS - 1
+    x = 50.0 + np.cumsum(np.random.default_rng(13).normal(size=STREAM_ROWS + 3 * SPAN))
+    x[m + 700] = np.nan
+    got = ind.ema(x, 20)
+    whole_spans = m // SPAN * SPAN  # the prefix's short last span runs row by row
+    np.testing.assert_array_equal(got[:whole_spans], ind.ema(x[:m], 20)[:whole_spans])
+    tail = ema_reference(np.concatenate(([got[m - 1]] * 20, x[m:])), 20, 2.0 / 21)[20:]
+    np.testing.assert_allclose(got[m:], tail, **TOL)

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from alpha_arena.indicators._jit import kernel, step
+from alpha_arena.indicators._stream import STREAM_ROWS, store, store_fence
 
 SPAN = 512
 """Rows per span (a multiple of 4): long enough to amortise the per-span work, short
@@ -374,18 +375,37 @@ def ema_block(
     return e1, e2, e3, e4
 
 
+@step
+def _ema_span(rows: np.ndarray, outs: np.ndarray, e: float, alpha: float, streaming: bool) -> float:
+    """The fast loop of `ema_into` over one span (a multiple of 4 rows), four rows per
+    step; returns the last average (non-finite if a row was missing). `streaming` (a
+    compile-time constant) writes around the cache."""
+    c = 1.0 - alpha
+    for b in range(rows.size // 4):
+        i = 4 * b
+        e1, e2, e3, e = ema_block(
+            e, alpha * rows[i], alpha * rows[i + 1], alpha * rows[i + 2], alpha * rows[i + 3], c
+        )
+        store(outs, i, e1, streaming)
+        store(outs, i + 1, e2, streaming)
+        store(outs, i + 2, e3, streaming)
+        store(outs, i + 3, e, streaming)
+    return e
+
+
 @kernel
 def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
     """Exponential average of the valid values of `x`: NaN for the first n − 1 and for
     missing rows. `alpha` is 2/(n+1) for an EMA and 1/n for Wilder's smoothing (RMA).
     Once seeded, a span is first tried four rows per step (`ema_block`) with no row
     checked; a missing row in it leaves the average non-finite and the span is redone
-    row by row (see the module docstring)."""
+    row by row (see the module docstring). An output too large to stay cached is
+    written around the cache (`_stream.py`)."""
     k = 0
     s = 0.0
     e = np.nan
-    c = 1.0 - alpha
     size = x.size
+    streaming = size >= STREAM_ROWS
     attempted = False
     for first in range(0, size // SPAN + 1):
         start = first * SPAN
@@ -394,21 +414,10 @@ def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
             attempted = True
             rows = x[start:stop]
             outs = out[start:stop]
-            f = e
-            for b in range(SPAN // 4):
-                i = 4 * b
-                e1, e2, e3, f = ema_block(
-                    f,
-                    alpha * rows[i],
-                    alpha * rows[i + 1],
-                    alpha * rows[i + 2],
-                    alpha * rows[i + 3],
-                    c,
-                )
-                outs[i] = e1
-                outs[i + 1] = e2
-                outs[i + 2] = e3
-                outs[i + 3] = f
+            if streaming:
+                f = _ema_span(rows, outs, e, alpha, True)
+            else:
+                f = _ema_span(rows, outs, e, alpha, False)
             if math.isfinite(f):
                 e = f
                 attempted = False
@@ -422,6 +431,8 @@ def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
             else:
                 k, s, e = ema_step(v, n, alpha, k, s, e)
                 out[i] = e
+    if streaming:
+        store_fence()
 
 
 @kernel
