@@ -257,6 +257,45 @@ def _moment_span(
 
 
 @kernel
+def _mean_span(x: np.ndarray, start: int, stop: int, n: int, s: float, means: np.ndarray) -> bool:
+    """`_moment_span` for the mean alone, from the window's sum `s`: no sum of squares
+    to flag flat windows, so the loop counts the changes between neighbouring values
+    inside the window (a flat window has none, and gets exactly its value)."""
+    k = s / n
+    inv_n = 1.0 / n
+    new = x[start:stop]
+    before = x[start - 1 : stop - 1]
+    leaving = x[start - n : stop - n]
+    after_leaving = x[start - n + 1 : stop - n + 1]
+    s = 0.0
+    for v in leaving[:n]:
+        s += v - k
+    changes = 0
+    for j in range(1, n):
+        changes += leaving[j] != leaving[j - 1]
+    for b in range(new.size // 4):
+        j = 4 * b
+        d0 = new[j] - leaving[j]
+        d1 = new[j + 1] - leaving[j + 1]
+        d2 = new[j + 2] - leaving[j + 2]
+        d3 = new[j + 3] - leaving[j + 3]
+        d01 = d0 + d1
+        s0 = s + d0
+        s1 = s + d01
+        s2 = s1 + d2
+        s = s + (d01 + (d2 + d3))
+        c0 = changes + (new[j] != before[j]) - (after_leaving[j] != leaving[j])
+        c1 = c0 + (new[j + 1] != before[j + 1]) - (after_leaving[j + 1] != leaving[j + 1])
+        c2 = c1 + (new[j + 2] != before[j + 2]) - (after_leaving[j + 2] != leaving[j + 2])
+        changes = c2 + (new[j + 3] != before[j + 3]) - (after_leaving[j + 3] != leaving[j + 3])
+        means[j] = new[j] if c0 == 0 else k + s0 * inv_n
+        means[j + 1] = new[j + 1] if c1 == 0 else k + s1 * inv_n
+        means[j + 2] = new[j + 2] if c2 == 0 else k + s2 * inv_n
+        means[j + 3] = new[j + 3] if changes == 0 else k + s * inv_n
+    return math.isfinite(s)
+
+
+@kernel
 def band_rows(
     x: np.ndarray,
     width: float,
@@ -303,7 +342,6 @@ def window_moments(
     buf = np.empty(n)
     inv_dof = 1.0 / (n - ddof)
     span = max(SPAN, 4 * n)
-    scratch = np.empty(span)
     state = (0, 0, 0, 0, 0.0, 0.0, 0.0, np.nan)
     size = x.size
     attempted = False
@@ -313,9 +351,15 @@ def window_moments(
         fast = start + (stop - start) // 4 * 4
         if not attempted and state[1] >= n and start >= n and fast - start >= n:
             attempted = True
-            m2s = var_out[start:fast] if var_out is not None else scratch[: fast - start]
             means = mean_out[start:fast]
-            if _moment_span(x, start, fast, n, inv_dof, deviation, state[4], state[5], means, m2s):
+            if var_out is None:
+                done = _mean_span(x, start, fast, n, state[4], means)
+            else:
+                m2s = var_out[start:fast]
+                done = _moment_span(
+                    x, start, fast, n, inv_dof, deviation, state[4], state[5], means, m2s
+                )
+            if done:
                 buf[:] = x[fast - n : fast]
                 s, m2 = _exact_moments(x, fast, n)
                 run = _run_length(x, fast, n)
