@@ -16,7 +16,7 @@ import numpy as np
 from numba import prange
 
 from alpha_arena.indicators._jit import kernel, parallel_kernel
-from alpha_arena.indicators.rolling import ema_into, window_moments
+from alpha_arena.indicators.rolling import SPAN, ema_block, ema_into, ema_rows, window_moments
 
 
 @kernel
@@ -87,6 +87,54 @@ def tema_1d(x: np.ndarray, n: int, out: np.ndarray) -> None:
 
 
 @kernel
+def _macd_line_span(
+    rows: np.ndarray, line: np.ndarray, fast: float, slow: float, af: float, aslow: float
+) -> tuple[float, float]:
+    """One span of both EMAs at once (`ema_block`, four rows per step each: the two
+    chains interleave) writing only their difference, the MACD line; returns the two
+    averages after the span (non-finite if a row was missing)."""
+    cf = 1.0 - af
+    cs = 1.0 - aslow
+    for b in range(rows.size // 4):
+        i = 4 * b
+        r0 = rows[i]
+        r1 = rows[i + 1]
+        r2 = rows[i + 2]
+        r3 = rows[i + 3]
+        f1, f2, f3, fast = ema_block(fast, af * r0, af * r1, af * r2, af * r3, cf)
+        s1, s2, s3, slow = ema_block(slow, aslow * r0, aslow * r1, aslow * r2, aslow * r3, cs)
+        line[i] = f1 - s1
+        line[i + 1] = f2 - s2
+        line[i + 2] = f3 - s3
+        line[i + 3] = fast - slow
+    return fast, slow
+
+
+@kernel
+def _macd_signal_span(
+    line: np.ndarray, sig: np.ndarray, hist: np.ndarray, g: float, ag: float
+) -> float:
+    """One span of the signal EMA of the line and the histogram line − signal."""
+    c = 1.0 - ag
+    for b in range(line.size // 4):
+        i = 4 * b
+        l0 = line[i]
+        l1 = line[i + 1]
+        l2 = line[i + 2]
+        l3 = line[i + 3]
+        g1, g2, g3, g = ema_block(g, ag * l0, ag * l1, ag * l2, ag * l3, c)
+        sig[i] = g1
+        sig[i + 1] = g2
+        sig[i + 2] = g3
+        sig[i + 3] = g
+        hist[i] = l0 - g1
+        hist[i + 1] = l1 - g2
+        hist[i + 2] = l2 - g3
+        hist[i + 3] = l3 - g
+    return g
+
+
+@kernel
 def macd_1d(
     x: np.ndarray,
     fast: int,
@@ -98,17 +146,49 @@ def macd_1d(
 ) -> None:
     """MACD line = EMA(fast) − EMA(slow); signal = EMA(line); histogram = line − signal.
 
-    Three `ema_into` passes (the slow EMA parks in `hist`): the line is NaN until the
-    slow EMA is seeded, and the signal EMA, skipping NaN rows, seeds on the first
-    `signal` values of the line, as TA-Lib and pandas-ta-classic do (fast < slow).
+    Span by span: once both EMAs are seeded, one loop advances both and writes only the
+    line, and once the signal is seeded, one loop advances it and writes the histogram,
+    right after the span's line while it is in cache. Before that, and for a span with a
+    missing row (and the span after it), the one-EMA loops (`ema_rows`; the slow EMA
+    parks in `hist`). The line is NaN until the slow EMA is seeded, and the signal EMA,
+    skipping NaN rows, seeds on the first `signal` values of the line, as TA-Lib and
+    pandas-ta-classic do (fast < slow).
     """
-    ema_into(x, fast, 2.0 / (fast + 1.0), line)
-    ema_into(x, slow, 2.0 / (slow + 1.0), hist)
-    for i in range(x.size):
-        line[i] -= hist[i]
-    ema_into(line, signal, 2.0 / (signal + 1.0), sig)
-    for i in range(x.size):
-        hist[i] = line[i] - sig[i]
+    af = 2.0 / (fast + 1.0)
+    aslow = 2.0 / (slow + 1.0)
+    ag = 2.0 / (signal + 1.0)
+    f_state = s_state = g_state = (0, 0.0, np.nan, False)
+    line_redo = signal_redo = False
+    for first in range(0, x.size // SPAN + 1):
+        lo = first * SPAN
+        hi = min(lo + SPAN, x.size)
+        whole = hi - lo == SPAN
+        done = False
+        attempt = whole and not line_redo and f_state[0] >= fast and s_state[0] >= slow
+        if attempt:
+            ef, es = _macd_line_span(x[lo:hi], line[lo:hi], f_state[2], s_state[2], af, aslow)
+            done = math.isfinite(ef) and math.isfinite(es)
+            if done:
+                f_state = (f_state[0], f_state[1], ef, False)
+                s_state = (s_state[0], s_state[1], es, False)
+        line_redo = attempt and not done
+        if not done:
+            f_state = ema_rows(x, lo, hi, fast, af, line, f_state, False)
+            s_state = ema_rows(x, lo, hi, slow, aslow, hist, s_state, False)
+            for i in range(lo, hi):
+                line[i] -= hist[i]
+        done = False
+        attempt = whole and not signal_redo and g_state[0] >= signal
+        if attempt:
+            g = _macd_signal_span(line[lo:hi], sig[lo:hi], hist[lo:hi], g_state[2], ag)
+            done = math.isfinite(g)
+            if done:
+                g_state = (g_state[0], g_state[1], g, False)
+        signal_redo = attempt and not done
+        if not done:
+            g_state = ema_rows(line, lo, hi, signal, ag, sig, g_state, False)
+            for i in range(lo, hi):
+                hist[i] = line[i] - sig[i]
 
 
 @parallel_kernel

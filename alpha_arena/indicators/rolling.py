@@ -438,26 +438,29 @@ def _ema_span(rows: np.ndarray, outs: np.ndarray, e: float, alpha: float, stream
 
 
 @kernel
-def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
-    """Exponential average of the valid values of `x`: NaN for the first n − 1 and for
-    missing rows. `alpha` is 2/(n+1) for an EMA and 1/n for Wilder's smoothing (RMA).
-    Once seeded, a span is first tried four rows per step (`ema_block`) with no row
-    checked; a missing row in it leaves the average non-finite and the span is redone
-    row by row (see the module docstring). An output too large to stay cached is
-    written around the cache (`_stream.py`)."""
-    k = 0
-    s = 0.0
-    e = np.nan
-    size = x.size
-    streaming = size >= STREAM_ROWS
-    attempted = False
-    for first in range(0, size // SPAN + 1):
-        start = first * SPAN
-        stop = min(start + SPAN, size)
-        if not attempted and k >= n and stop - start == SPAN:
+def ema_rows(
+    x: np.ndarray,
+    start: int,
+    stop: int,
+    n: int,
+    alpha: float,
+    out: np.ndarray,
+    state: tuple[int, float, float, bool],
+    streaming: bool,
+) -> tuple[int, float, float, bool]:
+    """`ema_into` over rows [start, stop) (`start` a multiple of `SPAN`), resuming from
+    `state` = (valid values seen, their sum while seeding, the average, whether the
+    last span was redone); returns the state after `stop`. Chunked calls give exactly
+    the one-call result, so a kernel can run several averages chunk by chunk while the
+    rows are in cache (MACD). `streaming` writes the fast spans around the cache."""
+    k, s, e, attempted = state
+    for first in range(start // SPAN, (stop + SPAN - 1) // SPAN):
+        lo = first * SPAN
+        hi = min(lo + SPAN, stop)
+        if not attempted and k >= n and hi - lo == SPAN:
             attempted = True
-            rows = x[start:stop]
-            outs = out[start:stop]
+            rows = x[lo:hi]
+            outs = out[lo:hi]
             if streaming:
                 f = _ema_span(rows, outs, e, alpha, True)
             else:
@@ -468,13 +471,26 @@ def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
                 continue
         else:
             attempted = False
-        for i in range(start, stop):
+        for i in range(lo, hi):
             v = x[i]
             if not math.isfinite(v):
                 out[i] = np.nan
             else:
                 k, s, e = ema_step(v, n, alpha, k, s, e)
                 out[i] = e
+    return k, s, e, attempted
+
+
+@kernel
+def ema_into(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> None:
+    """Exponential average of the valid values of `x`: NaN for the first n − 1 and for
+    missing rows. `alpha` is 2/(n+1) for an EMA and 1/n for Wilder's smoothing (RMA).
+    Once seeded, a span is first tried four rows per step (`ema_block`) with no row
+    checked; a missing row in it leaves the average non-finite and the span is redone
+    row by row (see the module docstring). An output too large to stay cached is
+    written around the cache (`_stream.py`)."""
+    streaming = x.size >= STREAM_ROWS
+    ema_rows(x, 0, x.size, n, alpha, out, (0, 0.0, np.nan, False), streaming)
     if streaming:
         store_fence()
 
