@@ -23,6 +23,7 @@ from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.types import Order, OrderStatus, OrderType, Side
 from tests.factories import make_dataset
 from tests.fake_exchange import TEST_KEY, FakeExchange, numeric_dataset
+from tests.processes import wait_lines
 
 BUSY = {"fast": 2, "slow": 5, "threshold": 0.02, "stake": 20}
 FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05)
@@ -245,19 +246,6 @@ def test_feed_rides_out_429_and_5xx_storms(tmp_path):
         assert fx.state.failures == type(fx.state.failures)()
 
 
-def _wait_lines(path: Path, n: int, proc, timeout: float = 60.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text().count("\n") >= n:
-            return
-        if proc.poll() is not None:
-            raise AssertionError(f"runner exited early: {proc.stderr.read()}")
-        time.sleep(0.05)
-    raise AssertionError(f"{path} never reached {n} lines")
-
-
 def test_kill_9_restart_sends_no_order_twice_and_leaks_no_secret(tmp_path):
     """A live run (fake CLOB) is SIGKILLed mid-run, then restarted: the decision log still
     parses and keeps every line, no order hash reaches the exchange twice, and neither the
@@ -289,7 +277,7 @@ def test_kill_9_restart_sends_no_order_twice_and_leaks_no_secret(tmp_path):
         first = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
         decisions = tmp_path / "state" / "decisions.jsonl"
-        _wait_lines(decisions, 12, first)
+        wait_lines(decisions, 12, first)
         first.send_signal(signal.SIGKILL)
         out1, err1 = first.communicate()
         posted_before = len(fx.posted)

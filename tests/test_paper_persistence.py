@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from alpha_arena.sim import SimBroker, SimConfig
 from alpha_arena.types import Order, OrderType, Side
 from tests.factories import make_dataset
 from tests.fake_exchange import FakeExchange, numeric_dataset
+from tests.processes import saved_cycle, wait_lines, wait_until
 
 BUSY = {"fast": 2, "slow": 5, "threshold": 0.02, "stake": 20}
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,40 +200,6 @@ def test_runner_restores_the_paper_account_unless_reset(tmp_path):
     assert starts[third.run_id]["balance"] == pytest.approx(1000.0)
 
 
-def _wait_lines(path: Path, n: int, proc, timeout: float = 60.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text().count("\n") >= n:
-            return
-        if proc.poll() is not None:
-            raise AssertionError(f"runner exited early: {proc.stderr.read()}")
-        time.sleep(0.05)
-    raise AssertionError(f"{path} never reached {n} lines")
-
-
-def _wait_saved(path: Path, n: int, proc, timeout: float = 60.0) -> None:
-    """Until the paper account in `path` is saved at cycle `n` or later (the kill must come
-    after it: the decisions log is written before the cycle's save, so it races)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            try:
-                with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-                    row = db.execute("SELECT cycle FROM paper_account").fetchone()
-            except sqlite3.OperationalError:
-                row = None
-            if row is not None and row[0] >= n:
-                return
-        if proc.poll() is not None:
-            raise AssertionError(f"runner exited early: {proc.stderr.read()}")
-        time.sleep(0.05)
-    raise AssertionError(f"{path} never saved cycle {n}")
-
-
 def test_kill_9_then_restart_continues_from_the_last_cycle_boundary(tmp_path):
     """A paper run is SIGKILLed mid-run. The saved account equals a backtest of the same
     data stopped after the saved number of cycles (paper = backtest, cycle k = row k), and
@@ -254,8 +220,10 @@ def test_kill_9_then_restart_continues_from_the_last_cycle_boundary(tmp_path):
         first = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
         decisions = tmp_path / "state" / "decisions.jsonl"
-        _wait_lines(decisions, 15, first)
-        _wait_saved(tmp_path / "state" / "account.db", 15, first)
+        wait_lines(decisions, 15, first)
+        # the kill must come after the cycle's save: the decisions log is written first
+        account = tmp_path / "state" / "account.db"
+        wait_until(lambda: saved_cycle(account) >= 15, first, f"{account} never saved cycle 15")
         first.send_signal(signal.SIGKILL)
         first.communicate()
         store = PaperStore(tmp_path / "state" / "account.db")
