@@ -16,9 +16,9 @@ import yaml
 from alpha_arena.cli import main
 from tests.factories import make_dataset
 from tests.fake_exchange import FakeExchange, numeric_dataset
+from tests.live_configs import MOMENTUM_PARAMS, write_live_config
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMS = {"fast": 3, "slow": 10, "threshold": 0.05, "stake": 20}
 
 
 @pytest.fixture
@@ -28,21 +28,7 @@ def data():
 
 
 def _config(path: Path, fx: FakeExchange, data, **live) -> Path:
-    config = {
-        "markets": list(data.markets.index),
-        "strategy": {"name": "momentum", "params": PARAMS},
-        "live": {
-            "clock": "server",
-            "stale_after": 50,
-            "clob_url": fx.url,
-            "gamma_url": fx.url,
-            "state_dir": "state",
-            **live,
-        },
-    }
-    target = path / "config.yaml"
-    target.write_text(yaml.safe_dump(config))
-    return target
+    return write_live_config(path, fx, list(data.markets.index), **live)
 
 
 def test_run_once_paper(data, tmp_path, capsys):
@@ -182,7 +168,7 @@ def test_run_goes_through_the_ops_layer(data, tmp_path, capsys):
         config = _config(tmp_path, fx, data)
         args = ["run", "--config", str(config), "--max-cycles", "39", "--interval", "0"]
         assert main([*args, "--no-metrics-server", "--strategy", "momentum",
-                     *[f"--param={k}={v}" for k, v in PARAMS.items()]]) == 0  # fmt: skip
+                     *[f"--param={k}={v}" for k, v in MOMENTUM_PARAMS.items()]]) == 0  # fmt: skip
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     audit = [json.loads(x) for x in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
     events = [a.get("event") for a in audit]

@@ -31,10 +31,10 @@ from alpha_arena.live.screen import (
 from alpha_arena.live.settings import LiveSettings
 from tests.factories import make_dataset
 from tests.fake_exchange import FakeExchange, numeric_dataset, set_gamma_fields
+from tests.live_configs import MOMENTUM_PARAMS, write_live_config
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 CATS = ("politics", "sports", "crypto")
-PARAMS = {"fast": 3, "slow": 10, "threshold": 0.05, "stake": 20}
 
 
 # ----- the pure pick ---------------------------------------------------------------------------
@@ -253,21 +253,7 @@ def data():
 
 
 def _config(path: Path, fx: FakeExchange, markets: dict) -> Path:
-    config = {
-        "markets": markets,
-        "strategy": {"name": "momentum", "params": PARAMS},
-        "live": {
-            "clock": "server",
-            "stale_after": 50,
-            "clob_url": fx.url,
-            "gamma_url": fx.url,
-            "state_dir": "state",
-        },
-        "ops": {"prometheus_port": 0},
-    }
-    target = path / "config.yaml"
-    target.write_text(yaml.safe_dump(config))
-    return target
+    return write_live_config(path, fx, markets, ops={"prometheus_port": 0})
 
 
 def _volumes(fx: FakeExchange, **fields: dict) -> None:
@@ -335,7 +321,7 @@ def test_listed_ids_run_with_an_alert_when_the_screen_picks_nothing(data, tmp_pa
         config = _config(tmp_path, fx, {"ids": ["m2"], "screen": {"min_volume_24h": 1e9}})
         cfg, problems = validate(yaml.safe_load(config.read_text()), Secrets({}), tmp_path)
         assert list(problems) == []
-        strategy = resolve_strategy("momentum", PARAMS, 0)
+        strategy = resolve_strategy("momentum", MOMENTUM_PARAMS, 0)
         runner = LiveRunner(
             LiveSettings.from_config(cfg), strategy, interval=0, on_alert=alerts.append
         )
