@@ -156,6 +156,16 @@ def write_replay(path: Path, settings: dict[str, Any], cache_path: Path, about: 
     return len(rows)
 
 
+def _read_json(path: Path, what: str, hint: str) -> Any:
+    """The JSON in `path`, or a DataError naming `what` (missing: with `hint`; or not JSON)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(f"{what} not found{hint}") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{what} is not JSON: {exc}") from exc
+
+
 def replay_params(path: Path, folder: Path) -> dict[str, str]:
     """LLMStrategy parameters replaying the answers of `path` (see `write_replay`).
 
@@ -167,12 +177,7 @@ def replay_params(path: Path, folder: Path) -> dict[str, str]:
 
     from alpha_arena.llm import ResponseCache
 
-    try:
-        recorded = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"LLM replay file {path} not found") from exc
-    except json.JSONDecodeError as exc:
-        raise DataError(f"LLM replay file {path} is not JSON: {exc}") from exc
+    recorded = _read_json(path, f"LLM replay file {path}", "")
     if not isinstance(recorded, dict) or not isinstance(recorded.get("answers"), list):
         raise DataError(f"LLM replay file {path} has no 'answers' list")
     config = folder / "config.yaml"
@@ -211,12 +216,7 @@ def compare(
 
 def read_baseline(path: Path) -> dict[str, dict[str, float]]:
     """The committed baseline, or a DataError naming the file."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"baseline {path} not found (create it with --update-baseline)") from exc
-    except json.JSONDecodeError as exc:
-        raise DataError(f"baseline {path} is not JSON: {exc}") from exc
+    data = _read_json(path, f"baseline {path}", " (create it with --update-baseline)")
     if not isinstance(data, dict) or not isinstance(data.get("cases"), dict):
         raise DataError(f"baseline {path} has no 'cases' mapping")
     return data["cases"]
