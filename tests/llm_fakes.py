@@ -207,6 +207,19 @@ class FakeLLMServer:
         self.httpd.server_close()
 
 
+def write_llm_config(path, server: FakeLLMServer):
+    """An `llm:` section at `path` with one local model per tier, served by `server`."""
+    path.write_text(
+        "llm:\n"
+        "  chain: [local]\n"
+        f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
+        "  models: {local: {strong: fake-strong, cheap: fake-cheap}}\n"
+        "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
+        "  cutoffs: {fake-strong: 2024-01-01, fake-cheap: 2024-01-01}\n"
+    )
+    return path
+
+
 class FakeClock:
     """Time that moves only when slept on; records every sleep."""
 

@@ -34,7 +34,14 @@ from alpha_arena.llm import (
 from alpha_arena.sim import SimBroker
 from strategies.llm import LLMStrategy
 from tests.factories import make_dataset
-from tests.llm_fakes import FakeClock, FakeLLMServer, Reply, ScriptedProvider, openai_chat
+from tests.llm_fakes import (
+    FakeClock,
+    FakeLLMServer,
+    Reply,
+    ScriptedProvider,
+    openai_chat,
+    write_llm_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = {"local": {"strong": "fake-strong", "cheap": "fake-cheap"}}
@@ -237,14 +244,7 @@ def test_backtest_command_records_then_replays_through_the_openai_sdk(tmp_path, 
         return files
 
     with FakeLLMServer(respond) as server:
-        cfg.write_text(
-            "llm:\n"
-            "  chain: [local]\n"
-            f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
-            "  models: {local: {strong: fake-strong, cheap: fake-cheap}}\n"
-            "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
-            "  cutoffs: {fake-strong: 2024-01-01, fake-cheap: 2024-01-01}\n"
-        )
+        write_llm_config(cfg, server)
         recorded = backtest("record", "record")
         calls = len(server.requests["local"])
         assert calls > 0

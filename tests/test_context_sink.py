@@ -15,7 +15,7 @@ from alpha_arena.strategy import Strategy
 from strategies.llm import LLMStrategy
 from tests.factories import make_dataset
 from tests.fake_exchange import FakeExchange, numeric_dataset
-from tests.llm_fakes import FakeLLMServer, Reply, openai_chat
+from tests.llm_fakes import FakeLLMServer, Reply, openai_chat, write_llm_config
 
 
 class RecordingSink:
@@ -68,19 +68,6 @@ def test_llm_call_without_a_metrics_sink_is_a_no_op(data, sink):
     assert len(record.equity) == data.n_times
 
 
-def llm_config(path, server):
-    """An `llm:` section with one local model per tier, served by the fake server."""
-    path.write_text(
-        "llm:\n"
-        "  chain: [local]\n"
-        f"  base_urls: {{local: '{server.base_url('local')}'}}\n"
-        "  models: {local: {strong: fake-strong, cheap: fake-cheap}}\n"
-        "  prices: {fake-strong: [1, 2], fake-cheap: [0.1, 0.2]}\n"
-        "  cutoffs: {fake-strong: 2024-01-01, fake-cheap: 2024-01-01}\n"
-    )
-    return path
-
-
 def research_server():
     research = json.dumps({"probability": 0.7, "confidence": 0.6, "rationale": "x"})
     return FakeLLMServer(lambda prefix, body: Reply(body=openai_chat(research)))
@@ -88,7 +75,7 @@ def research_server():
 
 def test_llm_strategy_logs_its_calls_through_the_context(data, tmp_path):
     with research_server() as server:
-        cfg = llm_config(tmp_path / "config.yaml", server)
+        cfg = write_llm_config(tmp_path / "config.yaml", server)
         strategy = LLMStrategy(
             config=str(cfg), decide_every=10, ledger_path=str(tmp_path / "ledger.db")
         )
@@ -118,7 +105,7 @@ def test_llm_strategy_logs_its_calls_to_metrics_db_in_a_paper_live_run(tmp_path)
             }
         )  # fmt: skip
         strategy = LLMStrategy(
-            config=str(llm_config(tmp_path / "config.yaml", server)),
+            config=str(write_llm_config(tmp_path / "config.yaml", server)),
             decide_every=10,
             ledger_path=str(tmp_path / "ledger.db"),
         )
